@@ -1,0 +1,143 @@
+"""The ``musubi`` command: one entry point for the demo, the server, workers and the tests."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from musubi.config import ConfigurationError
+
+
+def _setup_django() -> None:
+    import django
+
+    django.setup()
+
+
+def _manage(*args: str) -> None:
+    from django.core.management import call_command
+
+    call_command(*args)
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["musubi manage", *args.rest])
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from musubi import demo
+
+    _manage("migrate", "--no-input", "-v", "0")
+    summary = demo.seed(force=args.force)
+    print(summary.describe())
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from waitress import serve
+
+    from musubi.wsgi import application
+
+    _manage("collectstatic", "--no-input", "-v", "0")
+    print(f"Musubi is serving on http://{_url_host(args.host)}:{args.port}/", flush=True)
+    serve(application, host=args.host, port=args.port, threads=args.threads, _quiet=True)
+    return 0
+
+
+def _url_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from musubi import demo
+
+    _manage("migrate", "--no-input", "-v", "0")
+    summary = demo.seed_if_empty()
+    print(summary.describe(), flush=True)
+    print(demo.logins_text(), flush=True)
+    return cmd_serve(args)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _manage("db_worker", *(["--batch"] if args.once else []))
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from musubi.platform.audit import services
+
+    breaks = list(services.verify())
+    for problem in breaks:
+        where = f"row {problem.record_id}" if problem.record_id is not None else "chain end"
+        print(f"BROKEN {where}: {problem.problem}")
+    if breaks:
+        print(f"audit verify: {len(breaks)} problem(s) found", file=sys.stderr)
+        return 1
+    print("audit verify: the chain is intact")
+    return 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from musubi.devtools import testrun
+
+    return testrun.main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="musubi", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    for name, handler, helptext in [
+        ("demo", cmd_demo, "migrate, seed the demo city if empty, and serve it"),
+        ("serve", cmd_serve, "serve the web application"),
+    ]:
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+        p.add_argument("--threads", type=int, default=8)
+        p.set_defaults(handler=handler, django=True)
+
+    p = sub.add_parser("seed-demo", help="generate the synthetic Komagane (idempotent)")
+    p.add_argument("--force", action="store_true", help="regenerate even if data exists")
+    p.set_defaults(handler=cmd_seed_demo, django=True)
+
+    p = sub.add_parser("worker", help="run background tasks and scheduled sends")
+    p.add_argument("--once", action="store_true", help="run what is queued, then stop")
+    p.set_defaults(handler=cmd_worker, django=True)
+
+    p = sub.add_parser("manage", help="Django management commands", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(handler=cmd_manage, django=False)
+
+    p = sub.add_parser("audit", help="audit trail tools")
+    p.add_argument("action", choices=["verify"])
+    p.set_defaults(handler=cmd_audit, django=True)
+
+    p = sub.add_parser("test", help="run the whole test suite (every leg)")
+    p.add_argument("--all", action="store_true", help="fail if any leg cannot run")
+    p.add_argument("--leg", action="append", help="run only this leg (repeatable)")
+    p.add_argument("pytest_args", nargs="*", help="extra arguments for pytest legs")
+    p.set_defaults(handler=cmd_test, django=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "musubi.settings")
+    try:
+        if args.django:
+            _setup_django()
+        return args.handler(args) or 0
+    except ConfigurationError as exc:
+        print(f"musubi: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""The synthetic Komagane: seeds each app's demo data in dependency order.
+
+Each app owns its own demo generator (``<app>/demo.py``); this module only orders them
+and reports what was made, so ``musubi demo`` and ``musubi seed-demo`` say the same.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from musubi.platform.accounts import demo as accounts_demo
+from musubi.platform.residents import demo as residents_demo
+
+DEMO_SEED = 202100
+
+
+@dataclass
+class Summary:
+    created: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def describe(self) -> str:
+        if not self.created:
+            return "Demo data already present; nothing generated."
+        made = ", ".join(f"{n:,} {what}" for what, n in self.counts.items())
+        return f"Generated the demo city in {self.seconds:.1f} s: {made}."
+
+
+def has_data() -> bool:
+    return residents_demo.has_population()
+
+
+def seed(force: bool = False) -> Summary:
+    """Generate the demo city; without ``force``, do nothing if it already exists."""
+    if has_data() and not force:
+        return Summary(created=False)
+    started = time.perf_counter()
+    with transaction.atomic():
+        if force:
+            residents_demo.clear()
+        counts = residents_demo.generate(seed=DEMO_SEED)
+        counts.update(accounts_demo.seed_accounts())
+    return Summary(created=True, counts=counts, seconds=time.perf_counter() - started)
+
+
+def seed_if_empty() -> Summary:
+    return seed(force=False)
+
+
+def logins_text() -> str:
+    lines = ["Demo logins (password for all: " + accounts_demo.DEMO_PASSWORD + "):"]
+    lines += [f"  {login.email:38} {login.description}" for login in accounts_demo.demo_logins()]
+    return "\n".join(lines)

@@ -1,0 +1,285 @@
+"""The one settings module. Everything configurable is read through ``musubi.config``."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from musubi.config import ConfigurationError, choice, env
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+DATA_DIR: Path = env(
+    "MUSUBI_DATA_DIR",
+    Path("var"),
+    "Directory for the embedded database, uploaded files and the generated secret key.",
+    kind="path",
+).resolve()
+DEBUG: bool = env("MUSUBI_DEBUG", False, "Django debug mode. Never on in production.", kind="bool")
+ALLOWED_HOSTS: list[str] = env(
+    "MUSUBI_ALLOWED_HOSTS",
+    ["localhost", "127.0.0.1", "[::1]", "testserver"],
+    "Comma-separated host names this instance answers to.",
+    kind="list",
+)
+CSRF_TRUSTED_ORIGINS: list[str] = env(
+    "MUSUBI_CSRF_TRUSTED_ORIGINS",
+    [],
+    "Comma-separated origins (scheme://host[:port]) trusted for unsafe requests behind a proxy.",
+    kind="list",
+)
+_DATABASE_URL: str = env(
+    "MUSUBI_DATABASE_URL",
+    "",
+    "Database URL (sqlite:///path or postgres://user:pass@host:port/name). "
+    "Empty: SQLite file musubi.sqlite3 in MUSUBI_DATA_DIR.",
+)
+REDIS_URL: str = env(
+    "MUSUBI_REDIS_URL",
+    "",
+    "Redis URL for background tasks at scale. Empty: tasks are queued in the database.",
+)
+_SECRET_KEY: str = env(
+    "MUSUBI_SECRET_KEY",
+    "",
+    "Django secret key. Empty: a random key is generated once and kept in MUSUBI_DATA_DIR.",
+)
+TIME_ZONE: str = env("MUSUBI_TIME_ZONE", "Asia/Tokyo", "Time zone in which times are shown.")
+CITY_FILE: Path = env(
+    "MUSUBI_CITY_FILE",
+    PACKAGE_DIR.joinpath("platform", "residents", "data", "komagane.json").relative_to(
+        PACKAGE_DIR.parent
+    ),
+    "JSON file describing the municipality (code, name, 区, city hall). "
+    "Relative paths are resolved against the musubi package's parent directory.",
+    kind="path",
+)
+if not CITY_FILE.is_absolute():
+    CITY_FILE = PACKAGE_DIR.parent / CITY_FILE
+EMAIL_BACKEND_NAME: str = choice(
+    "MUSUBI_EMAIL_BACKEND",
+    "console",
+    "Where outgoing mail goes.",
+    ("console", "smtp", "memory"),
+)
+EMAIL_HOST: str = env("MUSUBI_EMAIL_HOST", "localhost", "SMTP server host.")
+EMAIL_PORT: int = env("MUSUBI_EMAIL_PORT", 25, "SMTP server port.", kind="int")
+EMAIL_HOST_USER: str = env("MUSUBI_EMAIL_USER", "", "SMTP user name (empty: no login).")
+EMAIL_HOST_PASSWORD: str = env("MUSUBI_EMAIL_PASSWORD", "", "SMTP password.")
+EMAIL_USE_TLS: bool = env("MUSUBI_EMAIL_STARTTLS", False, "Use STARTTLS for SMTP.", kind="bool")
+DEFAULT_FROM_EMAIL: str = env(
+    "MUSUBI_EMAIL_FROM", "noreply@musubi.localhost", "Sender address of outgoing mail."
+)
+SITE_URL: str = env(
+    "MUSUBI_SITE_URL",
+    "http://127.0.0.1:8000",
+    "Public base URL of this instance, used in links sent by email.",
+)
+STAFF_IDLE_TIMEOUT_MINUTES: int = env(
+    "MUSUBI_STAFF_IDLE_TIMEOUT_MINUTES",
+    30,
+    "Staff sessions end after this many minutes without a request.",
+    kind="int",
+)
+LOGIN_LOCKOUT_THRESHOLD: int = env(
+    "MUSUBI_LOGIN_LOCKOUT_THRESHOLD",
+    5,
+    "Failed logins in a row after which an account is locked.",
+    kind="int",
+)
+LOGIN_LOCKOUT_MINUTES: int = env(
+    "MUSUBI_LOGIN_LOCKOUT_MINUTES", 15, "How long a locked account stays locked.", kind="int"
+)
+OIDC_ISSUER: str = env(
+    "MUSUBI_OIDC_ISSUER",
+    "",
+    "Issuer URL of the residents' OpenID Connect provider (e.g. the デジタル認証アプリ). "
+    "Empty: OIDC login is not offered.",
+)
+OIDC_CLIENT_ID: str = env("MUSUBI_OIDC_CLIENT_ID", "", "OIDC client_id registered with the provider.")
+OIDC_CLIENT_SECRET: str = env(
+    "MUSUBI_OIDC_CLIENT_SECRET",
+    "",
+    "OIDC client secret (client_secret_basic). Leave empty when using a private key.",
+)
+OIDC_PRIVATE_KEY_FILE: str = env(
+    "MUSUBI_OIDC_PRIVATE_KEY_FILE",
+    "",
+    "PEM private key for private_key_jwt client authentication (preferred by the デジタル認証アプリ).",
+)
+OIDC_SCOPES: list[str] = env(
+    "MUSUBI_OIDC_SCOPES",
+    ["openid", "name", "address", "birthdate", "gender"],
+    "Scopes requested from the OIDC provider.",
+    kind="list",
+)
+
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    if _SECRET_KEY:
+        return _SECRET_KEY
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+
+
+def _database(url: str) -> dict:
+    if not url:
+        url = f"sqlite:///{DATA_DIR / 'musubi.sqlite3'}"
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60)
+    except ValueError as exc:
+        raise ConfigurationError(f"MUSUBI_DATABASE_URL is not a usable URL: {exc}") from exc
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    return config
+
+
+DATABASES = {"default": _database(_DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "drf_spectacular",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "musubi.platform.events",
+    "musubi.platform.accounts",
+    "musubi.platform.audit",
+    "musubi.platform.residents",
+    "musubi.platform.api",
+    "musubi.platform.ui",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "musubi.platform.audit.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "musubi.platform.accounts.middleware.StaffSessionMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "musubi.urls"
+WSGI_APPLICATION = "musubi.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "musubi.platform.ui.context.shell",
+            ],
+        },
+    }
+]
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["musubi.platform.accounts.backends.EmailBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "ui:home"
+LOGOUT_REDIRECT_URL = "ui:home"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = SITE_URL.startswith("https://")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LANGUAGE_CODE = "ja"
+LANGUAGES = [("ja", "日本語"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = DATA_DIR / "files"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+EMAIL_BACKEND = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "memory": "django.core.mail.backends.locmem.EmailBackend",
+}[EMAIL_BACKEND_NAME]
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+    }
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "musubi.platform.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "musubi.platform.api.pagination.Pagination",
+    "EXCEPTION_HANDLER": "musubi.platform.api.problems.exception_handler",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Musubi API",
+    "DESCRIPTION": "Public and staff API of a Musubi municipal platform instance.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "LICENSE": {"name": "AGPL-3.0-or-later"},
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -1,0 +1,14 @@
+from django.conf.urls.i18n import i18n_patterns  # noqa: F401
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include("musubi.platform.api.urls")),
+    path("accounts/", include("musubi.platform.accounts.urls")),
+    path("staff/audit/", include("musubi.platform.audit.urls")),
+    path("staff/registry/", include("musubi.platform.residents.urls")),
+    path("", include("musubi.platform.ui.urls")),
+]
