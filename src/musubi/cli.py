@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from musubi.config import ConfigurationError
 
@@ -56,14 +57,36 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from musubi import demo
 
     _manage("migrate", "--no-input", "-v", "0")
+    print("Preparing the demo city (the first run generates about 32,000 residents)…", flush=True)
     summary = demo.seed_if_empty()
     print(summary.describe(), flush=True)
     print(demo.logins_text(), flush=True)
+    _start_embedded_worker()
     return cmd_serve(args)
 
 
+def _start_embedded_worker() -> None:
+    """Run queued background tasks (imports, sends) inside the demo process, in a thread."""
+    import threading
+
+    from django.utils.crypto import get_random_string
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    worker = Worker(
+        queue_names=["*"],
+        interval=1,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=f"demo-{get_random_string(8)}",
+        excluded_queue_names=[],
+    )
+    threading.Thread(target=worker.run, name="musubi-demo-worker", daemon=True).start()
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
-    _manage("db_worker", *(["--batch"] if args.once else []))
+    _manage("db_worker", "--queue-name", "*", *(["--batch"] if args.once else []))
     return 0
 
 
@@ -85,6 +108,20 @@ def cmd_test(args: argparse.Namespace) -> int:
     from musubi.devtools import testrun
 
     return testrun.main(args)
+
+
+def cmd_config_docs(args: argparse.Namespace) -> int:
+    import musubi.settings  # noqa: F401  (declares every setting)
+    from musubi.config import render_markdown
+
+    text = render_markdown()
+    if args.stdout:
+        sys.stdout.write(text)
+    else:
+        target = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+        target.write_text(text)
+        print(f"wrote {target}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,6 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("audit", help="audit trail tools")
     p.add_argument("action", choices=["verify"])
     p.set_defaults(handler=cmd_audit, django=True)
+
+    p = sub.add_parser("config-docs", help="regenerate docs/configuration.md")
+    p.add_argument("--stdout", action="store_true", help="print instead of writing the file")
+    p.set_defaults(handler=cmd_config_docs, django=False)
 
     p = sub.add_parser("test", help="run the whole test suite (every leg)")
     p.add_argument("--all", action="store_true", help="fail if any leg cannot run")

@@ -92,6 +92,12 @@ LOGIN_LOCKOUT_THRESHOLD: int = env(
 LOGIN_LOCKOUT_MINUTES: int = env(
     "MUSUBI_LOGIN_LOCKOUT_MINUTES", 15, "How long a locked account stays locked.", kind="int"
 )
+EMAIL_VERIFICATION_HOURS: int = env(
+    "MUSUBI_EMAIL_VERIFICATION_HOURS",
+    72,
+    "How long the link in a resident's email-verification message stays valid.",
+    kind="int",
+)
 OIDC_ISSUER: str = env(
     "MUSUBI_OIDC_ISSUER",
     "",

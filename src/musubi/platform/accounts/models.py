@@ -97,3 +97,59 @@ class PermissionGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department.code}/{self.role}: {self.permission}"
+
+
+class TotpDevice(models.Model):
+    """A staff member's authenticator app; usable only once a code from it has been verified."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_used_step = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("認証アプリ")
+        verbose_name_plural = _("認証アプリ")
+
+    def __str__(self) -> str:
+        return f"TOTP for {self.user}"
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class RecoveryCode(models.Model):
+    """A one-time code for when the authenticator is lost; only its SHA-256 digest is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    digest = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "digest"], name="unique_recovery_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user}"
+
+
+class ExternalIdentity(models.Model):
+    """A login through an OpenID Connect provider: the pair (issuer, sub) names the person."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="external_identities")
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="unique_external_identity")
+        ]
+        verbose_name = _("外部ID")
+        verbose_name_plural = _("外部ID")
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.subject}"

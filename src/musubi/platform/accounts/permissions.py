@@ -34,3 +34,7 @@ def known(code: str) -> Permission:
         return REGISTRY[code]
     except KeyError:
         raise LookupError(f"undeclared permission {code!r}") from None
+
+
+declare("accounts.manage", "職員アカウントと権限の管理", "Manage staff accounts and grants")
+declare("staff.dashboard", "職員ポータルの利用", "Use the staff portal")

@@ -1,11 +1,22 @@
-"""Public API of the accounts app: who may do what, in which department."""
+"""Public API of the accounts app: who may do what, in which department, and who may log in."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 
-from musubi.platform.accounts.models import Department, PermissionGrant, User
-from musubi.platform.accounts.permissions import known
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
+from django.utils import timezone
+
+from musubi.platform.accounts.models import Department, PermissionGrant, Role, User
+from musubi.platform.accounts.permissions import REGISTRY, known
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+EVERY = "*"
 
 
 def departments_granting(user: User | AnonymousUser, code: str) -> list[Department]:
@@ -28,3 +39,142 @@ def has_permission(user: User | AnonymousUser, code: str) -> bool:
 
 def is_staff_member(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.is_active and user.memberships.exists())
+
+
+# --- reference data: departments and grants live in data files, not in code -----------------
+
+
+class ReferenceDataError(ValueError):
+    """The departments or grants file cannot be loaded; the message lists every problem."""
+
+
+@dataclass(frozen=True)
+class GrantRow:
+    department: str
+    role: str
+    permission: str
+
+
+def sync_reference_data(
+    departments_file: Path | None = None, grants_file: Path | None = None
+) -> dict[str, int]:
+    """Make the database hold exactly the departments and grants of the data files.
+
+    Everything is validated before anything is written, so a bad file changes nothing.
+    Running it twice changes nothing the second time.
+    """
+    departments = _read_departments(departments_file or DATA_DIR / "departments.json")
+    grants = _read_grants(grants_file or DATA_DIR / "grants.json", [d["code"] for d in departments])
+    with transaction.atomic():
+        by_code = _save_departments(departments)
+        created, removed = _save_grants(grants, by_code)
+    return {"departments": len(by_code), "grants created": created, "grants removed": removed}
+
+
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ReferenceDataError(f"{path}: cannot read JSON: {exc}") from exc
+
+
+def _read_departments(path: Path) -> list[dict[str, str]]:
+    rows = _read_json(path)
+    if not isinstance(rows, list):
+        raise ReferenceDataError(f"{path}: expected a list of departments")
+    problems = [
+        f"{path}: entry {i + 1} needs string fields code, name, name_en"
+        for i, row in enumerate(rows)
+        if not isinstance(row, dict)
+        or not all(isinstance(row.get(k), str) and row.get(k) for k in ("code", "name", "name_en"))
+    ]
+    codes = [row.get("code") for row in rows if isinstance(row, dict)]
+    problems += [f"{path}: department {c!r} listed twice" for c in set(codes) if codes.count(c) > 1]
+    if problems:
+        raise ReferenceDataError("\n".join(problems))
+    return rows
+
+
+def _read_grants(path: Path, department_codes: list[str]) -> list[GrantRow]:
+    table = _read_json(path)
+    if not isinstance(table, dict):
+        raise ReferenceDataError(f"{path}: expected an object keyed by department code")
+    rows: list[GrantRow] = []
+    problems: list[str] = []
+    for dept, by_role in table.items():
+        if dept.startswith("_"):
+            continue
+        if dept != EVERY and dept not in department_codes:
+            problems.append(f"{path}: unknown department {dept!r}")
+            continue
+        for role, codes in by_role.items():
+            if role != EVERY and role not in Role.values:
+                problems.append(f"{path}: {dept}: unknown role {role!r}")
+                continue
+            problems += [
+                f"{path}: {dept}/{role}: undeclared permission {code!r}"
+                for code in codes
+                if code not in REGISTRY
+            ]
+            rows += _expand(dept, role, codes, department_codes)
+    if problems:
+        raise ReferenceDataError("\n".join(problems))
+    return rows
+
+
+def _expand(dept: str, role: str, codes: list[str], department_codes: list[str]) -> list[GrantRow]:
+    depts = department_codes if dept == EVERY else [dept]
+    roles = Role.values if role == EVERY else [role]
+    return [GrantRow(d, r, c) for d in depts for r in roles for c in codes if c in REGISTRY]
+
+
+def _save_departments(rows: list[dict[str, str]]) -> dict[str, Department]:
+    by_code = {}
+    for order, row in enumerate(rows, start=1):
+        by_code[row["code"]], _ = Department.objects.update_or_create(
+            code=row["code"], defaults={"name": row["name"], "name_en": row["name_en"], "order": order}
+        )
+    return by_code
+
+
+def _save_grants(rows: list[GrantRow], by_code: dict[str, Department]) -> tuple[int, int]:
+    wanted = {(by_code[r.department].pk, r.role, r.permission) for r in rows}
+    existing = {
+        (g.department_id, g.role, g.permission): g.pk
+        for g in PermissionGrant.objects.filter(department__in=by_code.values())
+    }
+    stale = [pk for key, pk in existing.items() if key not in wanted]
+    PermissionGrant.objects.filter(pk__in=stale).delete()
+    PermissionGrant.objects.bulk_create(
+        PermissionGrant(department_id=d, role=r, permission=p)
+        for d, r, p in sorted(wanted - existing.keys())
+    )
+    return len(wanted - existing.keys()), len(stale)
+
+
+# --- lockout: repeated failures (password or second factor) lock the account for a while ----
+
+
+def locked_until(user: User | None) -> datetime | None:
+    """When ``user``'s lock ends, or None when they may try now."""
+    if user is None or user.locked_until is None or user.locked_until <= timezone.now():
+        return None
+    return user.locked_until
+
+
+def record_failure(user: User) -> datetime | None:
+    """Count one more failure in a row; at the threshold, lock and return the lock's end."""
+    user.failed_logins += 1
+    if user.failed_logins >= settings.LOGIN_LOCKOUT_THRESHOLD:
+        user.failed_logins = 0
+        user.locked_until = timezone.now() + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+    user.save(update_fields=["failed_logins", "locked_until"])
+    return locked_until(user)
+
+
+def record_success(user: User) -> None:
+    """A successful step clears the failure count and any expired lock."""
+    if user.failed_logins or user.locked_until:
+        user.failed_logins = 0
+        user.locked_until = None
+        user.save(update_fields=["failed_logins", "locked_until"])
