@@ -93,14 +93,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     from musubi.platform.audit import services
 
-    breaks = list(services.verify())
-    for problem in breaks:
+    outcome, _stored = services.run_verification()
+    for problem in outcome.breaks:
         where = f"row {problem.record_id}" if problem.record_id is not None else "chain end"
-        print(f"BROKEN {where}: {problem.problem}")
-    if breaks:
-        print(f"audit verify: {len(breaks)} problem(s) found", file=sys.stderr)
+        print(f"BROKEN {where} ({problem.kind}): {problem.problem}")
+    if outcome.breaks:
+        print(f"audit verify: {len(outcome.breaks)} problem(s) found", file=sys.stderr)
         return 1
-    print("audit verify: the chain is intact")
+    print(f"audit verify: the chain is intact ({outcome.checked} records)")
     return 0
 
 

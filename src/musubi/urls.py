@@ -2,6 +2,8 @@ from django.conf.urls.i18n import i18n_patterns  # noqa: F401
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from musubi.platform.api import views as api_views
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -9,6 +11,8 @@ urlpatterns = [
     path("api/v1/", include("musubi.platform.api.urls")),
     path("accounts/", include("musubi.platform.accounts.urls")),
     path("staff/audit/", include("musubi.platform.audit.urls")),
+    path("staff/api-tokens/", include("musubi.platform.api.staff_urls")),
+    path("healthz", api_views.healthz, name="healthz"),
     path("staff/registry/", include("musubi.platform.residents.urls")),
     path("", include("musubi.platform.ui.urls")),
 ]

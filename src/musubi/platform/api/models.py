@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -63,3 +64,28 @@ class ApiToken(models.Model):
 
     def allows(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+class IdempotentRequest(models.Model):
+    """One ``Idempotency-Key`` used by one client: the request it covered and the answer given.
+
+    ``status_code`` stays empty while the first request is still being handled, which is
+    how a concurrent duplicate is recognised (409) instead of being run twice.
+    """
+
+    key = models.CharField(max_length=255)
+    client = models.CharField(max_length=40)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    body_digest = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "key"], name="one_use_per_client_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.method} {self.path} [{self.key}]"

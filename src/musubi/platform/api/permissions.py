@@ -5,12 +5,18 @@ from __future__ import annotations
 from rest_framework.permissions import BasePermission
 
 from musubi.platform.accounts import services as accounts
-from musubi.platform.accounts.permissions import known
+from musubi.platform.accounts.permissions import declare, known
 from musubi.platform.api.models import ApiToken
+
+declare("api.manage_tokens", "APIトークンの管理", "Issue and revoke API tokens")
 
 
 def require(code: str) -> type[BasePermission]:
-    """A permission class allowing tokens scoped ``code`` and staff granted ``code``."""
+    """A permission class allowing tokens scoped ``code`` and staff granted ``code``.
+
+    Staff must have passed the second factor in this session; without credentials
+    DRF answers 401, with credentials lacking ``code`` 403.
+    """
     known(code)
 
     class Requires(BasePermission):

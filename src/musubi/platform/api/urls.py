@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path, re_path
+
+from musubi.platform.api import views
 
 app_name = "api"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ApiIndex.as_view(), name="index"),
+    path("", include("musubi.platform.residents.api")),
+    # Last: whatever no route above matched is a 404 problem, not an HTML page.
+    re_path(r"^.*$", views.NotFound.as_view(), name="not-found"),
+]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -41,7 +43,7 @@ class AuditRecord(models.Model):
     subject_type = models.CharField(_("対象の種類"), max_length=60)
     subject_id = models.CharField(_("対象ID"), max_length=64, blank=True, db_index=True)
     what = models.CharField(_("内容"), max_length=200)
-    request_id = models.CharField(_("リクエストID"), max_length=64, blank=True)
+    request_id = models.CharField(_("リクエストID"), max_length=64, blank=True, db_index=True)
     previous_digest = models.CharField(max_length=64)
     digest = models.CharField(max_length=64, unique=True)
 
@@ -55,11 +57,8 @@ class AuditRecord(models.Model):
         "purpose", "subject_type", "subject_id", "what", "request_id",
     )  # fmt: skip
 
-    def compute_digest(self) -> str:
-        content = {name: getattr(self, name) for name in self.CHAINED_FIELDS}
-        content["at"] = self.at.isoformat()
-        payload = json.dumps(content, sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256((self.previous_digest + payload).encode()).hexdigest()
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.subject_type}"
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
@@ -69,9 +68,39 @@ class AuditRecord(models.Model):
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("audit records cannot be deleted")
 
+    def compute_digest(self) -> str:
+        content = {name: getattr(self, name) for name in self.CHAINED_FIELDS}
+        content["at"] = self.at.astimezone(datetime.UTC).isoformat()
+        payload = json.dumps(content, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256((self.previous_digest + payload).encode()).hexdigest()
+
 
 class ChainHead(models.Model):
-    """A single row locked while appending, so concurrent writers extend the chain in turn."""
+    """A single row locked while appending, so concurrent writers extend the chain in turn.
+
+    It also remembers the end of the chain, which is how removing the newest rows is caught.
+    """
 
     last_digest = models.CharField(max_length=64, default="0" * 64)
     count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.count} records, last {self.last_digest[:12]}"
+
+
+class ChainVerification(models.Model):
+    """The outcome of one ``musubi audit verify`` run, shown in the audit browser."""
+
+    at = models.DateTimeField(_("検証日時"), default=timezone.now)
+    intact = models.BooleanField(_("改ざんなし"))
+    checked = models.BigIntegerField(_("検証件数"))
+    problems = models.JSONField(_("問題"), default=list)
+
+    class Meta:
+        ordering = ["-at"]
+        get_latest_by = "at"
+        verbose_name = _("監査記録の検証")
+        verbose_name_plural = _("監査記録の検証")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {'intact' if self.intact else 'BROKEN'} ({self.checked})"
