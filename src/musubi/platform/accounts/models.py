@@ -22,7 +22,7 @@ class AccountManager(UserManager):
 
 
 class User(AbstractUser):
-    """One login. Email is the identifier; a resident account may later link to a registry record."""
+    """One login, identified by email; a resident account may be linked to a registry record."""
 
     email = models.EmailField(_("メールアドレス"), unique=True)
     email_verified = models.BooleanField(_("メール確認済み"), default=False)

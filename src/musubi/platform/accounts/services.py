@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date
 from pathlib import Path
+from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
-from musubi.platform.accounts.models import Department, PermissionGrant, Role, User
+from musubi.platform.accounts.models import (
+    Department,
+    ExternalIdentity,
+    PermissionGrant,
+    Role,
+    User,
+)
 from musubi.platform.accounts.permissions import REGISTRY, known
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 EVERY = "*"
+PLACEHOLDER_DOMAIN = "@users.invalid"
 
 
 def departments_granting(user: User | AnonymousUser, code: str) -> list[Department]:
@@ -132,7 +140,8 @@ def _save_departments(rows: list[dict[str, str]]) -> dict[str, Department]:
     by_code = {}
     for order, row in enumerate(rows, start=1):
         by_code[row["code"]], _ = Department.objects.update_or_create(
-            code=row["code"], defaults={"name": row["name"], "name_en": row["name_en"], "order": order}
+            code=row["code"],
+            defaults={"name": row["name"], "name_en": row["name_en"], "order": order},
         )
     return by_code
 
@@ -152,29 +161,85 @@ def _save_grants(rows: list[GrantRow], by_code: dict[str, Department]) -> tuple[
     return len(wanted - existing.keys()), len(stale)
 
 
-# --- lockout: repeated failures (password or second factor) lock the account for a while ----
+# --- residents who log in through an OpenID Connect provider ---------------------------------
 
 
-def locked_until(user: User | None) -> datetime | None:
-    """When ``user``'s lock ends, or None when they may try now."""
-    if user is None or user.locked_until is None or user.locked_until <= timezone.now():
+def sign_in_external(issuer: str, claims: dict[str, Any]) -> User:
+    """The account for (issuer, sub), created on first login, then linked to the registry."""
+    with transaction.atomic():
+        identity = (
+            ExternalIdentity.objects.select_related("user")
+            .filter(issuer=issuer, subject=claims["sub"])
+            .first()
+        )
+        user = identity.user if identity else _create_external_user(issuer, claims)
+        _adopt_email(user, claims)
+        ExternalIdentity.objects.filter(issuer=issuer, subject=claims["sub"]).update(
+            last_login_at=timezone.now()
+        )
+    link_to_registry(user, claims)
+    return user
+
+
+def _create_external_user(issuer: str, claims: dict[str, Any]) -> User:
+    handle = uuid.uuid4().hex
+    user = User(
+        username=f"oidc-{handle}",
+        email=f"oidc-{handle}{PLACEHOLDER_DOMAIN}",
+        display_name=str(claims.get("name", ""))[:100],
+    )
+    user.set_unusable_password()
+    user.save()
+    ExternalIdentity.objects.create(user=user, issuer=issuer, subject=claims["sub"])
+    return user
+
+
+def _adopt_email(user: User, claims: dict[str, Any]) -> None:
+    """Take the provider's email in place of the placeholder, unless another account has it."""
+    email = str(claims.get("email") or "").strip()
+    placeholder = user.email.endswith(PLACEHOLDER_DOMAIN)
+    if not email or not (placeholder or user.email.lower() == email.lower()):
+        return
+    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        return
+    user.email = email
+    user.email_verified = claims.get("email_verified", True) is not False
+    user.save(update_fields=["email", "email_verified"])
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """'氏 名' → ('氏', '名'): the デジタル認証アプリ gives one string, split at the first space
+    (full- or half-width)."""
+    parts = name.strip().split(maxsplit=1)
+    return (parts[0], parts[1]) if len(parts) == 2 else (name.strip(), "")
+
+
+def _address_text(address: object) -> str:
+    if isinstance(address, dict):
+        return str(address.get("formatted") or "")
+    return str(address or "")
+
+
+def _birthdate(value: object) -> date | None:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
         return None
-    return user.locked_until
 
 
-def record_failure(user: User) -> datetime | None:
-    """Count one more failure in a row; at the threshold, lock and return the lock's end."""
-    user.failed_logins += 1
-    if user.failed_logins >= settings.LOGIN_LOCKOUT_THRESHOLD:
-        user.failed_logins = 0
-        user.locked_until = timezone.now() + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-    user.save(update_fields=["failed_logins", "locked_until"])
-    return locked_until(user)
+def link_to_registry(user: User, claims: dict[str, Any]) -> bool:
+    """Link ``user`` to the registry record matching the verified name, birthdate and address."""
+    from musubi.platform.residents import services as residents
 
-
-def record_success(user: User) -> None:
-    """A successful step clears the failure count and any expired lock."""
-    if user.failed_logins or user.locked_until:
-        user.failed_logins = 0
-        user.locked_until = None
-        user.save(update_fields=["failed_logins", "locked_until"])
+    family, given = split_name(str(claims.get("name") or ""))
+    birthdate = _birthdate(claims.get("birthdate"))
+    address = _address_text(claims.get("address"))
+    if not (family and given and birthdate and address):
+        return False
+    resident = residents.match_resident(
+        family_name=family, given_name=given, birthdate=birthdate, address=address
+    )
+    if resident is None:
+        return False
+    residents.link_account(user, resident, method="oidc")
+    return True
