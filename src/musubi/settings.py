@@ -39,7 +39,8 @@ _DATABASE_URL: str = env(
 REDIS_URL: str = env(
     "MUSUBI_REDIS_URL",
     "",
-    "Redis URL for background tasks at scale. Empty: tasks are queued in the database.",
+    "Redis URL (redis://host:port/db). When set, the cache (login lockout counters, "
+    "rate limits) is shared through Redis by every web process. Empty: per-process memory.",
 )
 _SECRET_KEY: str = env(
     "MUSUBI_SECRET_KEY",
@@ -104,7 +105,9 @@ OIDC_ISSUER: str = env(
     "Issuer URL of the residents' OpenID Connect provider (e.g. the デジタル認証アプリ). "
     "Empty: OIDC login is not offered.",
 )
-OIDC_CLIENT_ID: str = env("MUSUBI_OIDC_CLIENT_ID", "", "OIDC client_id registered with the provider.")
+OIDC_CLIENT_ID: str = env(
+    "MUSUBI_OIDC_CLIENT_ID", "", "OIDC client_id registered with the provider."
+)
 OIDC_CLIENT_SECRET: str = env(
     "MUSUBI_OIDC_CLIENT_SECRET",
     "",
@@ -113,7 +116,8 @@ OIDC_CLIENT_SECRET: str = env(
 OIDC_PRIVATE_KEY_FILE: str = env(
     "MUSUBI_OIDC_PRIVATE_KEY_FILE",
     "",
-    "PEM private key for private_key_jwt client authentication (preferred by the デジタル認証アプリ).",
+    "PEM private key for private_key_jwt client authentication "
+    "(preferred by the デジタル認証アプリ).",
 )
 OIDC_SCOPES: list[str] = env(
     "MUSUBI_OIDC_SCOPES",
@@ -122,7 +126,8 @@ OIDC_SCOPES: list[str] = env(
     kind="list",
 )
 
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+for _directory in (DATA_DIR, DATA_DIR / "static", DATA_DIR / "files"):
+    _directory.mkdir(parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:
@@ -256,6 +261,14 @@ EMAIL_BACKEND = {
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
     "memory": "django.core.mail.backends.locmem.EmailBackend",
 }[EMAIL_BACKEND_NAME]
+
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 TASKS = {
     "default": {

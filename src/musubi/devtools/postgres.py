@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from musubi.devtools.packages import Unavailable, apt_install
 
-class Unavailable(RuntimeError):
-    """PostgreSQL cannot be run here (and could not be installed)."""
+__all__ = ["Unavailable", "running_server"]
 
 
 def _bin_dir() -> Path | None:
@@ -23,16 +23,6 @@ def _bin_dir() -> Path | None:
         return Path(found[-1]).parent
     on_path = shutil.which("postgres")
     return Path(on_path).parent if on_path else None
-
-
-def _install_if_root() -> None:
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        return
-    print("test: installing Debian's postgresql (as root)", flush=True)
-    subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "postgresql"], check=False, capture_output=True
-    )
 
 
 def _free_port() -> int:
@@ -50,7 +40,7 @@ def running_server() -> Iterator[str]:
     """Start PostgreSQL in a temporary directory; yield its database URL; stop it."""
     bin_dir = _bin_dir()
     if bin_dir is None:
-        _install_if_root()
+        apt_install("postgresql", provides="pg_ctlcluster")
         bin_dir = _bin_dir()
     if bin_dir is None:
         raise Unavailable("PostgreSQL server binaries not found (apt-get install postgresql)")

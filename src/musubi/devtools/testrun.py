@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,8 +17,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from musubi.devtools import postgres
+from musubi.devtools import postgres, redis
+from musubi.devtools.packages import Unavailable, apt_install
 
 ROOT = Path(__file__).resolve().parents[3]
 PY = sys.executable
@@ -77,7 +78,9 @@ def leg_openapi(ctx: Context) -> int:
     code = _manage("spectacular", "--validate", "--fail-on-warn", "--file", str(fresh), env=ctx.env)
     if code:
         return code
-    return _diff(ROOT / "openapi.yaml", fresh.read_text(), "./musubi manage spectacular --file openapi.yaml")
+    return _diff(
+        ROOT / "openapi.yaml", fresh.read_text(), "./musubi manage spectacular --file openapi.yaml"
+    )
 
 
 def _compare(committed: Path, cmd: list[str], fix: str, ctx: Context) -> int:
@@ -93,14 +96,18 @@ def _diff(committed: Path, fresh: str, fix: str) -> int:
     if current == fresh:
         print(f"{committed.name} is current")
         return 0
-    diff = difflib.unified_diff(current.splitlines(), fresh.splitlines(), "committed", "generated", lineterm="")
+    diff = difflib.unified_diff(
+        current.splitlines(), fresh.splitlines(), "committed", "generated", lineterm=""
+    )
     print("\n".join(list(diff)[:80]))
     print(f"{committed.relative_to(ROOT)} is out of date: run `{fix}` and commit it")
     return 1
 
 
 def _pytest(ctx: Context, marker: str, env: dict[str, str]) -> int:
-    code = _run([PY, "-m", "pytest", "-m", marker, "-q", "-p", "no:randomly", *ctx.pytest_args], env)
+    code = _run(
+        [PY, "-m", "pytest", "-m", marker, "-q", "-p", "no:randomly", *ctx.pytest_args], env
+    )
     if code == 5:
         print(f"pytest collected no test for -m '{marker}': that is a failure, not a pass")
         return 1
@@ -108,38 +115,38 @@ def _pytest(ctx: Context, marker: str, env: dict[str, str]) -> int:
 
 
 def leg_sqlite(ctx: Context) -> int:
+    _needs(redis.ensure_installed)
     return _pytest(ctx, "not browser", ctx.env)
 
 
 def leg_postgres(ctx: Context) -> int:
+    _needs(redis.ensure_installed)
     try:
-        server = postgres.running_server()
-        url = server.__enter__()
-    except postgres.Unavailable as exc:
+        with postgres.running_server() as url:
+            return _pytest(ctx, "not browser", {**ctx.env, "MUSUBI_DATABASE_URL": url})
+    except Unavailable as exc:
         raise CannotRun(str(exc)) from exc
-    try:
-        return _pytest(ctx, "not browser", {**ctx.env, "MUSUBI_DATABASE_URL": url})
-    finally:
-        server.__exit__(None, None, None)
 
 
 def leg_browser(ctx: Context) -> int:
-    _ensure_chromium()
+    _needs(_chromium)
     return _pytest(ctx, "browser", ctx.env)
 
 
-def _ensure_chromium() -> None:
-    if Path("/usr/bin/chromium").exists():
+def _needs(prerequisite: Callable[[], Any]) -> Any:
+    """Call ``prerequisite``; a missing tool becomes CannotRun (skip, or fail under --all)."""
+    try:
+        return prerequisite()
+    except Unavailable as exc:
+        raise CannotRun(str(exc)) from exc
+
+
+def _chromium() -> None:
+    fonts = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+    if Path("/usr/bin/chromium").exists() and fonts.exists():
         return
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise CannotRun("Debian's chromium is not installed (apt-get install chromium fonts-noto-cjk)")
-    print("test: installing Debian's chromium and fonts-noto-cjk (as root)", flush=True)
-    subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-cjk"], check=False, capture_output=True
-    )
-    if not Path("/usr/bin/chromium").exists():
-        raise CannotRun("chromium could not be installed")
+    if not apt_install("chromium", "fonts-noto-cjk", provides="/usr/bin/chromium"):
+        raise Unavailable("Debian's chromium is missing (apt-get install chromium fonts-noto-cjk)")
 
 
 @dataclass

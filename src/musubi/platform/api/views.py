@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, get_resolver, reverse
+from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
@@ -86,16 +89,32 @@ class NotFound(APIView):
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """For load balancers and monitoring: 200 when the database answers, 503 when not."""
+    checks = {"database": _database_state()}
+    if settings.REDIS_URL:
+        checks["cache"] = _cache_state()
+    healthy = all(state == "ok" for state in checks.values())
+    body = {"status": "ok" if healthy else "error", **checks, "version": VERSION}
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _database_state() -> str:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-        database = "ok"
     except DatabaseError:
-        database = "error"
-    healthy = database == "ok"
-    body = {"status": "ok" if healthy else "error", "database": database, "version": VERSION}
-    return JsonResponse(body, status=200 if healthy else 503)
+        return "error"
+    return "ok"
+
+
+def _cache_state() -> str:
+    """Round-trip a value through the shared cache (Redis when configured)."""
+    probe = get_random_string(16)
+    try:
+        cache.set("healthz-probe", probe, timeout=10)
+        return "ok" if cache.get("healthz-probe") == probe else "error"
+    except Exception:  # any client error means the cache is unusable  # noqa: BLE001
+        return "error"
 
 
 @staff_required("api.manage_tokens")

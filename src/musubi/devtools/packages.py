@@ -1,0 +1,31 @@
+"""Installing the Debian packages a test leg needs, when we are root and apt exists."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+_UPDATED = False
+
+
+class Unavailable(RuntimeError):
+    """Something a test leg needs cannot be run here (and could not be installed)."""
+
+
+def apt_install(*packages: str, provides: str) -> str | None:
+    """Install ``packages`` as root; return the path of ``provides`` if it now exists."""
+    global _UPDATED
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return None
+    print(f"test: installing Debian's {' '.join(packages)} (as root)", flush=True)
+    if not _UPDATED:
+        subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
+        _UPDATED = True
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", *packages],
+        check=False,
+        capture_output=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
+    return shutil.which(provides) or (provides if os.path.exists(provides) else None)
