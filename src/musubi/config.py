@@ -99,6 +99,11 @@ def _shown_default(item: Declared) -> str:
     return str(item.default) or "(empty)"
 
 
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
 def render_markdown() -> str:
     """The text of docs/configuration.md, generated from the declarations."""
     lines = [
@@ -111,6 +116,6 @@ def render_markdown() -> str:
         "|---|---|---|---|",
     ]
     for item in sorted(DECLARED.values(), key=lambda d: d.name):
-        shown = _shown_default(item).replace("|", "\\|")
-        lines.append(f"| `{item.name}` | {item.kind} | `{shown}` | {item.help} |")
+        shown, meaning = (_cell(_shown_default(item)), _cell(item.help))
+        lines.append(f"| `{item.name}` | {item.kind} | `{shown}` | {meaning} |")
     return "\n".join(lines) + "\n"

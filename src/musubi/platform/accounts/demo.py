@@ -104,7 +104,7 @@ def demo_logins() -> list[DemoLogin]:
     logins = [
         DemoLogin(
             staff_email(d.code, role),
-            f"staff: {d.name_en} ({d.name}), {role} — second factor: musubi manage demo_totp",
+            f"staff: {d.name_en} ({d.name}), {role} — second factor: ./musubi manage demo_totp",
         )
         for d, role in _staff_roles()
     ]

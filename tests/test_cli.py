@@ -1,0 +1,53 @@
+"""The ``musubi`` command line: demo seeding is idempotent, mistakes get clear answers."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from musubi import cli, demo
+from musubi.devtools import testrun
+from musubi.platform.residents.models import Resident
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_generates_once_then_leaves_the_city_alone(capsys):
+    assert cli.main(["seed-demo"]) == 0
+    first = capsys.readouterr().out
+    count = Resident.objects.count()
+    assert "Generated the demo city" in first and f"{count:,} residents" in first
+    assert cli.main(["seed-demo"]) == 0
+    assert "already present" in capsys.readouterr().out
+    assert Resident.objects.count() == count
+    assert "komagane-demo-2026" in demo.logins_text()
+
+
+def test_unknown_test_leg_is_refused_with_the_list_of_legs(capsys):
+    args = argparse.Namespace(leg=["sqlite", "nope"], all=False, pytest_args=[])
+    assert testrun.main(args) == 2
+    out = capsys.readouterr().out
+    assert "unknown leg(s): nope" in out and "postgres" in out
+
+
+def test_summary_fails_when_a_leg_failed_and_prints_the_plain_closing_line(capsys):
+    outcomes = [testrun.Outcome("ruff", "passed", 1.0), testrun.Outcome("sqlite", "failed", 2.0)]
+    assert testrun._report(outcomes) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == "legs: 1 passed, 1 failed"
+
+
+def test_a_leg_that_cannot_run_fails_under_all_and_is_skipped_otherwise(monkeypatch, tmp_path):
+    def missing(ctx):
+        raise testrun.CannotRun("no chromium here")
+
+    monkeypatch.setitem(testrun.LEGS, "browser", missing)
+    ctx = testrun.Context(tmp_path, {}, [])
+    assert testrun._run_leg("browser", ctx, strict=True).status == "failed"
+    assert testrun._run_leg("browser", ctx, strict=False).status == "skipped"
+
+
+def test_unknown_subcommand_exits_with_usage(capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["frobnicate"])
+    assert stop.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
