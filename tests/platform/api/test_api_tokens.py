@@ -117,7 +117,7 @@ def test_expired_token_is_refused(client, shimin):
 
 @pytest.fixture
 def token_admin(make_staff, signed_in):
-    return signed_in(make_staff("somu", "api.manage_tokens"))
+    return signed_in(make_staff("somu", "api.manage_tokens", role="administrator"))
 
 
 def test_token_pages_need_the_permission(client, make_staff, signed_in, shimin):

@@ -35,7 +35,7 @@ def _row(**fields) -> AuditRecord:
 
 @pytest.fixture
 def auditor(make_staff, signed_in):
-    return signed_in(make_staff("somu", "audit.view", "audit.export"))
+    return signed_in(make_staff("somu", "audit.view", "audit.export", role="administrator"))
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from musubi.platform.accounts.models import Department, PermissionGrant, Role, StaffMembership, User
 from musubi.platform.residents import services
 from musubi.platform.residents.models import District, Household
 from musubi.platform.residents.services import PersonDetails
@@ -75,35 +74,6 @@ def family(make_household):
     )
     household.refresh_from_db()
     return {"household": household, "head": head, "wife": wife, "child": child}
-
-
-def _staff(code: str, *grants: str, role: str = Role.CLERK) -> User:
-    department, _ = Department.objects.get_or_create(
-        code=code, defaults={"name": f"{code}課", "name_en": f"{code} division"}
-    )
-    email = f"{code}.{role}@city.example.jp"
-    user = User.objects.create_user(username=email, email=email, password="long-enough-pass-1")
-    StaffMembership.objects.create(user=user, department=department, role=role)
-    for permission in grants:
-        PermissionGrant.objects.create(department=department, role=role, permission=permission)
-    return user
-
-
-@pytest.fixture
-def make_staff(db):
-    return _staff
-
-
-@pytest.fixture
-def signed_in(client):
-    def sign_in(user: User):
-        client.force_login(user)
-        session = client.session
-        session["staff_mfa_passed"] = True
-        session.save()
-        return client
-
-    return sign_in
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Staff members with chosen permissions, signed in past the second factor."""
+"""Fixtures shared by every test package: staff members with chosen grants, signed in."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from musubi.platform.accounts.models import Department, PermissionGrant, Role, StaffMembership, User
 
 
-def _staff(code: str, *grants: str, role: str = Role.ADMINISTRATOR) -> User:
+def _staff(code: str, *grants: str, role: str = Role.CLERK) -> User:
     department, _ = Department.objects.get_or_create(
         code=code, defaults={"name": f"{code}課", "name_en": f"{code} division"}
     )
@@ -23,7 +23,7 @@ def _staff(code: str, *grants: str, role: str = Role.ADMINISTRATOR) -> User:
 
 @pytest.fixture
 def make_staff(db):
-    """``make_staff(department_code, *granted_codes, role=...)``."""
+    """``make_staff(department_code, *granted_codes, role="clerk")`` → a staff user."""
     return _staff
 
 
