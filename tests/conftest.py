@@ -1,10 +1,14 @@
-"""Fixtures shared by every test package: staff members with chosen grants, signed in."""
+"""Fixtures shared by every test package: staff with chosen grants, a registered resident."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 
 from musubi.platform.accounts.models import Department, PermissionGrant, Role, StaffMembership, User
+from musubi.platform.residents import services as residents
+from musubi.platform.residents.models import District, Relationship, Resident
 
 
 def _staff(code: str, *grants: str, role: str = Role.CLERK) -> User:
@@ -39,3 +43,40 @@ def signed_in(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def register_resident(db):
+    """``register_resident(given_name=..., birthdate=..., banchi=...)`` → a 世帯主 in 中沢."""
+    return _register_head_in_nakazawa
+
+
+def _register_head_in_nakazawa(
+    given_name: str = "花子",
+    given_name_kana: str = "ハナコ",
+    birthdate: dt.date = dt.date(1989, 1, 7),
+    sex: str = "2",
+    banchi: str = "1234-5",
+) -> Resident:
+    """A 駒ヶ根 resident who moved in as 世帯主 of a new household at 中沢 ``banchi``."""
+    residents.ensure_districts()
+    address = residents.create_address(
+        district=District.objects.get(name="中沢"),
+        postal_code="399-4231",
+        town="中沢",
+        banchi=banchi,
+    )
+    person = residents.PersonDetails(
+        family_name="駒ヶ根",
+        given_name=given_name,
+        family_name_kana="コマガネ",
+        given_name_kana=given_name_kana,
+        birthdate=birthdate,
+        sex=sex,
+    )
+    return residents.move_in(
+        person,
+        household=residents.new_household(address),
+        relationship=Relationship.HEAD,
+        on=dt.date(2020, 4, 1),
+    )

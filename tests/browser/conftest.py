@@ -24,8 +24,6 @@ from musubi.platform.accounts.models import (
     TotpDevice,
     User,
 )
-from musubi.platform.residents import services as residents
-from musubi.platform.residents.models import District, Relationship
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made from the
 # test body (fixtures creating users) would otherwise be refused as "async unsafe".
@@ -135,24 +133,9 @@ def _staff_login(page: Page, user: User, secret: str) -> None:
 
 
 @pytest.fixture
-def registry_resident(transactional_db):
+def registry_resident(transactional_db, register_resident):
     """One resident, head of a household in 中沢, for the registry's record pages."""
-    residents.ensure_districts()
-    address = residents.create_address(
-        district=District.objects.get(name="中沢"), postal_code="399-4231", town="中沢", banchi="1"
-    )
-    person = residents.PersonDetails(
-        family_name="駒ヶ根",
-        given_name="太郎",
-        family_name_kana="コマガネ",
-        given_name_kana="タロウ",
-        birthdate=dt.date(1960, 4, 1),
-        sex="1",
-    )
-    household = residents.new_household(address)
-    return residents.move_in(
-        person, household=household, relationship=Relationship.HEAD, on=dt.date(2000, 4, 1)
-    )
+    return register_resident("太郎", "タロウ", dt.date(1960, 4, 1), "1", banchi="1")
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ browser would: follow the redirect to the provider, submit its form, bring the c
 
 from __future__ import annotations
 
-import datetime as dt
 import socket
 import subprocess
 import sys
@@ -23,8 +22,7 @@ from django.urls import reverse
 
 from musubi.platform.accounts import oidc
 from musubi.platform.accounts.models import ExternalIdentity, User
-from musubi.platform.residents import services as residents
-from musubi.platform.residents.models import AccountLink, District, Relationship
+from musubi.platform.residents.models import AccountLink
 
 CLIENT_ID = "musubi-test-client"
 
@@ -87,28 +85,8 @@ def person(provider_url):
 
 
 @pytest.fixture
-def registered_hanako(db):
-    residents.ensure_districts()
-    address = residents.create_address(
-        district=District.objects.get(name="中沢"),
-        postal_code="399-4231",
-        town="中沢",
-        banchi="1234-5",
-    )
-    details = residents.PersonDetails(
-        family_name="駒ヶ根",
-        given_name="花子",
-        family_name_kana="コマガネ",
-        given_name_kana="ハナコ",
-        birthdate=dt.date(1989, 1, 7),
-        sex="2",
-    )
-    return residents.move_in(
-        details,
-        household=residents.new_household(address),
-        relationship=Relationship.HEAD,
-        on=dt.date(2020, 4, 1),
-    )
+def registered_hanako(register_resident):
+    return register_resident()
 
 
 @pytest.fixture

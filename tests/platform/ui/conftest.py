@@ -1,10 +1,7 @@
-import datetime as dt
-
 import pytest
 
 from musubi.platform.accounts.models import Department, PermissionGrant, Role, StaffMembership, User
 from musubi.platform.residents import services as residents
-from musubi.platform.residents.models import District, Relationship
 
 
 @pytest.fixture
@@ -49,23 +46,7 @@ def staff_client():
 
 
 @pytest.fixture
-def linked_resident(resident_user):
-    residents.ensure_districts()
-    district = District.objects.get(name="中沢")
-    address = residents.create_address(
-        district=district, postal_code="399-4231", town="中沢", banchi="1234-5"
-    )
-    household = residents.new_household(address)
-    person = residents.PersonDetails(
-        family_name="駒ヶ根",
-        given_name="花子",
-        family_name_kana="コマガネ",
-        given_name_kana="ハナコ",
-        birthdate=dt.date(1989, 1, 7),
-        sex="2",
-    )
-    resident = residents.move_in(
-        person, household=household, relationship=Relationship.HEAD, on=dt.date(2020, 4, 1)
-    )
+def linked_resident(resident_user, register_resident):
+    resident = register_resident()
     residents.link_account(resident_user, resident, "demo")
     return resident
