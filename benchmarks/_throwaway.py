@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def setup(description: str) -> argparse.Namespace:
-    """Parse ``--database-url``; point Musubi at a temp SQLite file (or that URL) and migrate.
+def setup(
+    description: str, options: Callable[[argparse.ArgumentParser], None] | None = None
+) -> argparse.Namespace:
+    """Parse ``--database-url`` (and what ``options`` adds); point Musubi at a temp SQLite
+    file (or that URL) and migrate.
 
     A given URL must name an empty database you can throw away: the benchmark fills it.
     """
@@ -20,8 +26,11 @@ def setup(description: str) -> argparse.Namespace:
     parser.add_argument(
         "--database-url", default="", help="empty throwaway database (default: temp SQLite)"
     )
+    if options:
+        options(parser)
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="musubi-bench-")
+    atexit.register(shutil.rmtree, workdir, ignore_errors=True)
     os.environ["MUSUBI_DATA_DIR"] = workdir
     os.environ["MUSUBI_DATABASE_URL"] = args.database_url or f"sqlite:///{workdir}/bench.sqlite3"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "musubi.settings")

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError
 
-from musubi.platform.residents import exporters, importers, layout
-from musubi.platform.residents.models import ContactPoint, Household, ResidenceEvent, Resident
+from musubi.platform.residents import bulkwrite, exporters, importers, layout, services
+from musubi.platform.residents.models import (
+    Address,
+    ContactPoint,
+    Household,
+    ResidenceEvent,
+    Resident,
+)
 
 BASE = [
     {
@@ -213,6 +221,10 @@ ROW_CASES = {
         rows_with(0, 緯度="north"),
         (2, "緯度", "「north」は緯度・経度として使えません（数値、緯度±90、経度±180）。"),
     ),
+    "too_long": (
+        rows_with(0, 氏="北" * 61),
+        (2, "氏", "「氏」は60文字までです（61文字あります）。"),
+    ),
     "duplicate_in_file": (
         rows_with(2, 宛名番号="0000000101"),
         (4, "宛名番号", "宛名番号 0000000101 は2行目にもあります。"),
@@ -341,3 +353,111 @@ def test_cli_import_shows_progress_and_errors(city, tmp_path, capsys):
     exported = tmp_path / "out.csv"
     call_command("export_residents", str(exported), "--encoding", "cp932")
     assert "北原" in exported.read_bytes().decode("cp932")
+
+
+def registry_counts() -> dict[str, int]:
+    models = (Address, Household, Resident, ResidenceEvent, ContactPoint)
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def test_written_keys_are_the_ones_the_models_compute(city):
+    """The bulk writer fills search keys itself; they must match what a save() would store."""
+    rows = rows_with(2, 氏="ｸﾞｴﾝ　", 町字="中沢", 番地="５番地", 建物名等="コーポ中沢　１０１")
+    assert importers.import_csv(to_csv(rows), dry_run=False).ok
+    for resident in Resident.objects.all():
+        stored = (resident.name_key, resident.kana_key, resident.search_key)
+        resident.refresh_keys()
+        assert stored == (resident.name_key, resident.kana_key, resident.search_key)
+    assert Resident.objects.get(number="0000000103").name_key == "グエンvanan"
+    for address in Address.objects.all():
+        stored = address.search_key
+        address.refresh_key()
+        assert stored == address.search_key
+    assert Address.objects.get(households__number="00000102").search_key == "中沢5-コーポ中沢101"
+
+
+def test_keys_continue_after_an_import(city, make_household, make_person):
+    """Reserved keys move the sequences on: later imports and ordinary saves don't collide."""
+    assert importers.import_csv(to_csv(BASE[:2]), dry_run=False).ok
+    household = make_household(banchi="1-1")
+    services.move_in(make_person(), household=household, relationship="世帯主", on=TODAY)
+    third = rows_with(2, 宛名番号="0000000201", 世帯番号="00000201")[2:]
+    assert importers.import_csv(to_csv(third), dry_run=False).ok
+    later = make_household(banchi="2-2")
+    services.move_in(make_person(given="次郎"), household=later, relationship="世帯主", on=TODAY)
+    assert registry_counts() == {
+        "Address": 4,
+        "Household": 4,
+        "Resident": 5,
+        "ResidenceEvent": 5,
+        "ContactPoint": 3,
+    }
+    for number, head in [("00000101", "0000000101"), ("00000201", "0000000201")]:
+        assert Household.objects.get(number=number).head.number == head
+    imported = Resident.objects.get(number="0000000201")
+    assert imported.household.address.town == "中沢"
+    assert ResidenceEvent.objects.get(resident=imported).address == imported.household.address
+
+
+def test_written_objects_carry_their_keys(city):
+    """What the demo generator builds on: model objects equal to the stored rows."""
+    written = importers.write_rows(importers.check(to_csv(BASE)).rows)
+    assert written.counts() == {"residents": 3, "households": 2}
+    for resident in written.residents:
+        stored = Resident.objects.get(pk=resident.pk)
+        assert (stored.number, stored.household_id) == (resident.number, resident.household_id)
+        assert stored.household.address_id == resident.household.address.pk
+    for household in written.households:
+        assert Household.objects.get(pk=household.pk).head_id == household.head_id
+
+
+TODAY = dt.date(2024, 4, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_committed_import_is_complete(city):
+    """Outside a test transaction: the load commits, and the 世帯主 (set before the
+    residents existed) passes the foreign-key check made at commit."""
+    assert importers.import_csv(to_csv(BASE), dry_run=False).ok
+    assert registry_counts() == {
+        "Address": 2,
+        "Household": 2,
+        "Resident": 3,
+        "ResidenceEvent": 3,
+        "ContactPoint": 3,
+    }
+    assert Household.objects.get(number="00000101").head.number == "0000000101"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_failure_midway_leaves_nothing_written(city, make_household, make_person):
+    """Someone registers 宛名番号 0000000103 between checking and writing: the residents'
+    insert fails after addresses and households went in, and all of it is rolled back."""
+    checked = importers.check(to_csv(BASE))
+    assert not checked.errors
+    rival = services.move_in(
+        make_person(), household=make_household(), relationship="世帯主", on=TODAY
+    )
+    Resident.objects.filter(pk=rival.pk).update(number="0000000103")
+    before = registry_counts()
+    with pytest.raises(IntegrityError):
+        importers.write_rows(checked.rows)
+    assert registry_counts() == before
+    assert not Household.objects.filter(number__in=["00000101", "00000102"]).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failure_on_the_last_table_rolls_back_the_first(city, monkeypatch):
+    insert = bulkwrite.insert
+
+    def failing_on_contacts(model, fields, rows):
+        if model is ContactPoint:
+            raise RuntimeError("disk full")
+        insert(model, fields, rows)
+
+    monkeypatch.setattr(bulkwrite, "insert", failing_on_contacts)
+    with pytest.raises(RuntimeError, match="disk full"):
+        importers.import_csv(to_csv(BASE), dry_run=False)
+    assert registry_counts() == dict.fromkeys(
+        ["Address", "Household", "Resident", "ResidenceEvent", "ContactPoint"], 0
+    )

@@ -1,7 +1,7 @@
 """CSV import of the registry: detect the encoding, check every row, then write all or nothing.
 
 Checking is done first, completely, outside any transaction (so progress can be shown);
-only a file without a single error is written, in one transaction with bulk inserts.
+only a file without a single error is written, in one transaction (``bulkwrite``).
 Every problem is reported with its line, column, and a message in Japanese and English.
 """
 
@@ -14,30 +14,26 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
-from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from musubi.platform.residents import codes, layout
+from musubi.platform.residents import bulkwrite, codes, layout
+from musubi.platform.residents.bulkwrite import Written as Written  # the demo builds on it
+from musubi.platform.residents.bulkwrite import write_rows
 from musubi.platform.residents.models import (
     Address,
-    ContactKind,
     ContactPoint,
     District,
-    EventKind,
     Household,
     Kumi,
     Relationship,
-    ResidenceEvent,
     Resident,
-    Status,
 )
 from musubi.platform.residents.text import is_katakana
 
 Progress = Callable[[int, int], None]
 PROGRESS_EVERY = 1000
+#: Batch size for the demo generator's own bulk_create calls.
 BATCH = 2000
-ANALYZE_AFTER = 1000
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "internal": (
@@ -75,6 +71,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Too few fields: the header has {expected} columns, this row has {value}.",
     ),
     "required": ("必須項目が空です。", "This required field is empty."),
+    "too_long": (
+        "「{value}」は{limit}文字までです（{length}文字あります）。",
+        "“{value}” holds at most {limit} characters (this one has {length}).",
+    ),
     "bad_number": (
         "「{value}」は12桁までの数字で書いてください。",
         "Write “{value}” as digits only (at most 12).",
@@ -169,6 +169,22 @@ _DIGITS = re.compile(r"^\d{1,12}$")
 _POSTAL = re.compile(r"^\d{3}-?\d{4}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _PHONE = re.compile(r"^[\d-]+$")
+RELATIONSHIPS = frozenset(Relationship.values)
+#: Free-text columns and the longest value their database field holds (longer would fail
+#: only when written, as a database error instead of a row-level message).
+MAX_LENGTHS = {
+    column: model._meta.get_field(name).max_length
+    for column, model, name in (
+        ("氏", Resident, "family_name"),
+        ("名", Resident, "given_name"),
+        ("氏フリガナ", Resident, "family_name_kana"),
+        ("名フリガナ", Resident, "given_name_kana"),
+        ("町字", Address, "town"),
+        ("番地", Address, "banchi"),
+        ("建物名等", Address, "building"),
+        ("メールアドレス", ContactPoint, "value"),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -316,6 +332,9 @@ class RowReader:
         value = self.values.get(column, "").strip()
         if not value and column in layout.REQUIRED:
             self.fail(column, "required")
+        limit = MAX_LENGTHS.get(column)
+        if limit and len(value) > limit:
+            self.fail(column, "too_long", column, limit=limit, length=len(value))
         return value
 
     def number(self, column: str) -> str:
@@ -366,7 +385,7 @@ class RowReader:
         value = self.text("続柄")
         if value in layout.HEAD_WORDS:
             return Relationship.HEAD
-        if value and value not in Relationship.values:
+        if value and value not in RELATIONSHIPS:
             self.fail("続柄", "bad_relationship", value)
         return value
 
@@ -463,19 +482,12 @@ def _check_numbers(rows: Iterable[ResidentRow], lookups: Lookups) -> list[RowErr
 
 def _check_households(rows: list[ResidentRow], lookups: Lookups) -> list[RowError]:
     errors = []
-    for number, members in _by_household(rows).items():
+    for number, members in bulkwrite.by_household(rows).items():
         if number in lookups.households:
             errors.append(problem(members[0].line, "世帯番号", "household_exists", number))
         errors += _check_heads(number, members)
         errors += _check_addresses(number, members)
     return errors
-
-
-def _by_household(rows: Iterable[ResidentRow]) -> dict[str, list[ResidentRow]]:
-    groups: dict[str, list[ResidentRow]] = {}
-    for row in rows:
-        groups.setdefault(row.household_number, []).append(row)
-    return groups
 
 
 def _check_heads(number: str, members: list[ResidentRow]) -> list[RowError]:
@@ -529,27 +541,31 @@ def check(data: bytes, progress: Progress | None = None) -> Checked:
         text = decode(data)
     except FileProblem as exc:
         return Checked(errors=[exc.error])
-    records = [r for r in csv.reader(io.StringIO(text, newline="")) if any(f.strip() for f in r)]
+    records = _records(text)
     if not records:
         return Checked(errors=[problem(1, "", "empty_file")])
-    header = [name.strip() for name in records[0]]
+    header = [name.strip() for name in records[0][1]]
     result = Checked(errors=_header(header), total=len(records) - 1)
     if result.errors:
         return result
-    _check_rows(text, header, result, progress)
+    _check_rows(records[1:], header, result, progress)
     return result
 
 
-def _check_rows(text: str, header: list[str], result: Checked, progress: Progress | None) -> None:
-    lookups = Lookups()
+def _records(text: str) -> list[tuple[int, list[str]]]:
+    """The non-blank CSV records with the line each ends on (what errors point at)."""
     reader = csv.reader(io.StringIO(text, newline=""))
-    next(reader)
-    done = 0
-    for fields in reader:
-        if not any(f.strip() for f in fields):
-            continue
-        done += 1
-        line = reader.line_num
+    return [(reader.line_num, fields) for fields in reader if "".join(fields).strip()]
+
+
+def _check_rows(
+    records: list[tuple[int, list[str]]],
+    header: list[str],
+    result: Checked,
+    progress: Progress | None,
+) -> None:
+    lookups = Lookups()
+    for done, (line, fields) in enumerate(records, start=1):
         if len(fields) != len(header):
             code = "too_many_fields" if len(fields) > len(header) else "too_few_fields"
             result.errors.append(problem(line, "", code, len(fields), expected=len(header)))
@@ -568,209 +584,6 @@ def _check_rows(text: str, header: list[str], result: Checked, progress: Progres
     result.errors.sort(key=lambda e: e.line)
     if progress:
         progress(result.total, result.total)
-
-
-# --- writing --------------------------------------------------------------------------------
-
-
-@dataclass
-class Written:
-    households: list[Household]
-    residents: list[Resident]
-
-    def counts(self) -> dict[str, int]:
-        return {"residents": len(self.residents), "households": len(self.households)}
-
-
-@transaction.atomic
-def write_rows(rows: list[ResidentRow]) -> Written:
-    """Insert checked rows in bulk; households get their 世帯主 once the residents exist.
-
-    Residents, events and contacts go in as plain multi-row INSERTs (their keys are read
-    back in one query), which is what keeps an import of the whole city within seconds.
-    """
-    groups = _by_household(rows)
-    addresses = [_address(members[0]) for members in groups.values()]
-    Address.objects.bulk_create(addresses, batch_size=BATCH)
-    households = [
-        Household(
-            number=number, address=address, district_id=address.district_id, kumi_id=address.kumi_id
-        )
-        for number, address in zip(groups, addresses, strict=True)
-    ]
-    Household.objects.bulk_create(households, batch_size=BATCH)
-    residents = []
-    for household, members in zip(households, groups.values(), strict=True):
-        residents += [_resident(row, household) for row in members]
-    _insert(
-        Resident, RESIDENT_FIELDS, [[getattr(r, f) for f in RESIDENT_FIELDS] for r in residents]
-    )
-    _read_back_keys(residents, households)
-    by_number = {row.number: row for row in rows}
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    _insert(
-        ResidenceEvent, EVENT_FIELDS, [_first_event(r, by_number[r.number], now) for r in residents]
-    )
-    _insert(
-        ContactPoint, ["resident", "kind", "value", "verified"], _contacts(residents, by_number)
-    )
-    _set_heads(households)
-    _refresh_statistics(len(rows))
-    return Written(households, residents)
-
-
-RESIDENT_FIELDS = [
-    "number",
-    "household_id",
-    "relationship",
-    "family_name",
-    "given_name",
-    "family_name_kana",
-    "given_name_kana",
-    "birthdate",
-    "sex",
-    "nationality",
-    "preferred_language",
-    "status",
-    "name_key",
-    "kana_key",
-    "search_key",
-]
-EVENT_FIELDS = [
-    "resident",
-    "kind",
-    "effective_on",
-    "recorded_at",
-    "household",
-    "address",
-    "relationship",
-    "note",
-]
-
-
-def _insert(model: type, fields: list[str], values: list[list]) -> None:
-    """A plain INSERT of many rows whose keys the caller reads back itself (if at all).
-
-    ``executemany`` skips the per-object work of ``bulk_create``; measured faster on both
-    SQLite and PostgreSQL (psycopg pipelines it) than multi-row VALUES statements.
-    """
-    if not values:
-        return
-    ops = connection.ops
-    table = ops.quote_name(model._meta.db_table)
-    columns = ", ".join(ops.quote_name(model._meta.get_field(f).column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    # Identifiers come from model metadata; values are parameters.
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
-
-
-def _read_back_keys(residents: list[Resident], households: list[Household]) -> None:
-    keys = (
-        dict(
-            Resident.objects.filter(
-                household_id__gte=households[0].pk, household_id__lte=households[-1].pk
-            ).values_list("number", "pk")
-        )
-        if households
-        else {}
-    )
-    for resident in residents:
-        resident.pk = keys[resident.number]
-        resident._state.adding = False
-
-
-def _address(row: ResidentRow) -> Address:
-    address = Address(
-        postal_code=row.postal_code,
-        town=row.town,
-        banchi=row.banchi,
-        building=row.building,
-        district_id=row.district_id,
-        kumi_id=row.kumi_id,
-        latitude=row.latitude,
-        longitude=row.longitude,
-    )
-    address.refresh_key()
-    return address
-
-
-def _resident(row: ResidentRow, household: Household) -> Resident:
-    resident = Resident(
-        number=row.number,
-        household=household,
-        relationship=row.relationship,
-        family_name=row.family_name,
-        given_name=row.given_name,
-        family_name_kana=row.family_name_kana,
-        given_name_kana=row.given_name_kana,
-        birthdate=row.birthdate,
-        sex=row.sex,
-        nationality=row.nationality,
-        preferred_language=row.preferred_language,
-        status=Status.ACTIVE,
-    )
-    resident.refresh_keys()
-    return resident
-
-
-def _first_event(resident: Resident, row: ResidentRow, now: object) -> list:
-    """A resident without 住定日 has lived here since birth (出生); otherwise since 転入."""
-    kind = EventKind.MOVE_IN if row.resident_since else EventKind.BIRTH
-    household = resident.household
-    return [
-        resident.pk,
-        kind.value,
-        row.resident_since or row.birthdate,
-        now,
-        household.pk,
-        household.address_id,
-        resident.relationship,
-        "",
-    ]
-
-
-def _contacts(residents: list[Resident], rows: dict[str, ResidentRow]) -> list[list]:
-    contacts = []
-    for resident in residents:
-        row = rows[resident.number]
-        if row.email:
-            contacts.append([resident.pk, ContactKind.EMAIL.value, row.email, False])
-        if row.phone:
-            mobile = row.phone.startswith(("070", "080", "090"))
-            kind = ContactKind.MOBILE if mobile else ContactKind.PHONE
-            contacts.append([resident.pk, kind.value, row.phone, False])
-    return contacts
-
-
-def _set_heads(households: list[Household]) -> None:
-    """One UPDATE for all new households (the members were all inserted as living residents).
-
-    The subquery filters on household and 続柄 only, so the planner uses the household index.
-    """
-    if not households:
-        return
-    head = Resident.objects.filter(household=OuterRef("pk"), relationship=Relationship.HEAD).values(
-        "pk"
-    )[:1]
-    Household.objects.filter(
-        pk__gte=households[0].pk, pk__lte=households[-1].pk, head__isnull=True
-    ).update(head=Subquery(head))
-
-
-def _refresh_statistics(inserted: int) -> None:
-    """After a large load, let PostgreSQL's planner see the new row counts at once.
-
-    Without it, searches right after an import may use plans made for empty tables
-    until autovacuum gets round to analysing them.
-    """
-    if connection.vendor != "postgresql" or inserted < ANALYZE_AFTER:
-        return
-    tables = [m._meta.db_table for m in (Address, Household, Resident, ResidenceEvent)]
-    with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 @dataclass
