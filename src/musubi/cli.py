@@ -50,7 +50,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _url_host(host: str) -> str:
-    return "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104
+    """The host to show in the URL; loopback is shown as localhost, where passkeys work."""
+    return "localhost" if host in ("0.0.0.0", "", "127.0.0.1") else host  # noqa: S104
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -25,7 +25,12 @@ def test_sixteen_departments_in_the_city_order(reference_data):
 
 
 def test_grants_follow_the_data_file(reference_data):
-    assert grants_of("shimin", "clerk") == {"staff.dashboard", "residents.view", "residents.change"}
+    assert grants_of("shimin", "clerk") == {
+        "staff.dashboard",
+        "residents.view",
+        "residents.change",
+        "forms.review_corrections",
+    }
     assert {"residents.import", "residents.export"} <= grants_of("shimin", "supervisor")
     assert "residents.import" not in grants_of("shimin", "clerk")
     assert grants_of("zeimu", "clerk") == {"staff.dashboard", "residents.view"}

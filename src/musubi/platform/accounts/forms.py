@@ -7,6 +7,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
+from musubi.platform.accounts import passkeys
 from musubi.platform.accounts.models import User
 
 
@@ -93,3 +94,31 @@ class ResetPasswordForm(SetPasswordForm):
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = _("新しいパスワード")
         self.fields["new_password2"].label = _("新しいパスワード（確認）")
+
+
+class PasskeyForm(forms.Form):
+    """A new passkey's name, and (filled in by passkey.js) the authenticator's answer."""
+
+    name = forms.CharField(
+        label=_("パスキーの名前"),
+        max_length=60,
+        help_text=_("どの機器のパスキーか分かる名前。例：窓口PCの指紋認証"),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    credential = forms.CharField(max_length=20_000, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if not passkeys.name_is_free(self.user, name):
+            raise forms.ValidationError(_("同じ名前のパスキーが既にあります。"))
+        return name
+
+
+class PasskeyAnswerForm(forms.Form):
+    """The authenticator's answer at the second login step, filled in by passkey.js."""
+
+    credential = forms.CharField(max_length=20_000, widget=forms.HiddenInput)

@@ -153,3 +153,29 @@ class ExternalIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issuer} {self.subject}"
+
+
+class Passkey(models.Model):
+    """A staff member's WebAuthn credential (パスキー), usable instead of a TOTP code.
+
+    Only the public key is kept; the private key never leaves the authenticator.
+    ``sign_count`` is the authenticator's counter as last seen, to notice a cloned key.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    name = models.CharField(_("名前"), max_length=60)
+    credential_id = models.CharField(max_length=1400, unique=True)
+    public_key = models.BinaryField()
+    sign_count = models.PositiveBigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最終利用日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="unique_passkey_name")]
+        verbose_name = _("パスキー")
+        verbose_name_plural = _("パスキー")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
