@@ -75,8 +75,15 @@ DEFAULT_FROM_EMAIL: str = env(
 )
 SITE_URL: str = env(
     "MUSUBI_SITE_URL",
-    "http://127.0.0.1:8000",
+    "http://localhost:8000",
     "Public base URL of this instance, used in links sent by email.",
+)
+WEBAUTHN_RP_ID: str = env(
+    "MUSUBI_WEBAUTHN_RP_ID",
+    "",
+    "WebAuthn relying-party id for staff passkeys: the domain the passkeys are bound to "
+    "(e.g. city.example.jp). Changing it makes registered passkeys unusable. "
+    "Empty: the host of MUSUBI_SITE_URL.",
 )
 STAFF_IDLE_TIMEOUT_MINUTES: int = env(
     "MUSUBI_STAFF_IDLE_TIMEOUT_MINUTES",
@@ -124,6 +131,41 @@ OIDC_SCOPES: list[str] = env(
     ["openid", "name", "address", "birthdate", "gender"],
     "Scopes requested from the OIDC provider.",
     kind="list",
+)
+FILES_UPLOAD_MAX_MB: int = env(
+    "MUSUBI_UPLOAD_MAX_MB",
+    10,
+    "Largest accepted attachment, in MB (per file).",
+    kind="int",
+)
+FILES_UPLOAD_MAX_TOTAL_MB: int = env(
+    "MUSUBI_UPLOAD_MAX_TOTAL_MB",
+    30,
+    "Largest total size of the files sent in one upload request, in MB.",
+    kind="int",
+)
+FILES_ACCEPTED_KINDS: list[str] = env(
+    "MUSUBI_UPLOAD_ACCEPTED_KINDS",
+    ["pdf", "jpeg", "png"],
+    "Comma-separated attachment formats accepted (judged by content): any of pdf, jpeg, png.",
+    kind="list",
+)
+if _unknown_kinds := set(FILES_ACCEPTED_KINDS) - {"pdf", "jpeg", "png"}:
+    raise ConfigurationError(
+        f"MUSUBI_UPLOAD_ACCEPTED_KINDS: unknown format(s) {', '.join(sorted(_unknown_kinds))}"
+    )
+SIGNATURE_TRUST_ANCHORS: str = env(
+    "MUSUBI_SIGNATURE_TRUST_ANCHORS",
+    "",
+    "PEM file, or directory of PEM/DER certificates, of the root CAs trusted for electronic "
+    "signatures on applications (e.g. the JPKI signing CA). Empty: no signature is trusted.",
+)
+SIGNATURE_CRLS: str = env(
+    "MUSUBI_SIGNATURE_CRLS",
+    "",
+    "PEM/DER file, or directory of them, of certificate revocation lists used to check "
+    "signing certificates (CRLs included in a signature are used too). Keep them fresh: "
+    "a CRL past its nextUpdate makes verification indeterminate.",
 )
 
 for _directory in (DATA_DIR, DATA_DIR / "static", DATA_DIR / "files"):
@@ -179,6 +221,9 @@ INSTALLED_APPS = [
     "musubi.platform.accounts",
     "musubi.platform.audit",
     "musubi.platform.residents",
+    "musubi.platform.forms",
+    "musubi.platform.files",
+    "musubi.platform.signatures",
     "musubi.platform.api",
     "musubi.platform.ui",
 ]

@@ -14,5 +14,7 @@ urlpatterns = [
     path("staff/api-tokens/", include("musubi.platform.api.staff_urls")),
     path("healthz", api_views.healthz, name="healthz"),
     path("staff/registry/", include("musubi.platform.residents.urls")),
+    path("forms/", include("musubi.platform.forms.urls")),
+    path("files/", include("musubi.platform.files.urls")),
     path("", include("musubi.platform.ui.urls")),
 ]
