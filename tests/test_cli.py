@@ -51,3 +51,21 @@ def test_unknown_subcommand_exits_with_usage(capsys):
         cli.main(["frobnicate"])
     assert stop.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_once_runs_what_is_queued_then_stops(make_staff):
+    from musubi.platform.residents.models import ImportJob, JobStatus
+    from musubi.platform.residents.tasks import run_import
+
+    job = ImportJob.objects.create(
+        created_by=make_staff("shimin", "residents.import"),
+        filename="broken.csv",
+        dry_run=True,
+        content=b"\xff\xfe not a registry file",
+    )
+    run_import.enqueue(job.pk)
+    assert cli.main(["worker", "--once"]) == 0
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.finished_at is not None and job.errors

@@ -87,7 +87,8 @@ def _start_embedded_worker() -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    _manage("db_worker", "--queue-name", "*", *(["--batch"] if args.once else []))
+    once = ["--batch", "--no-startup-delay", "--no-reload"] if args.once else []
+    _manage("db_worker", "--queue-name", "*", *once)
     return 0
 
 
