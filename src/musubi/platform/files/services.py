@@ -47,7 +47,6 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from musubi.platform.accounts import services as accounts
@@ -55,6 +54,7 @@ from musubi.platform.files import photos
 from musubi.platform.files.models import FileGrant, StoredFile
 from musubi.platform.files.sniffing import KINDS, Kind, Unacceptable, identify
 from musubi.platform.files.storage import default_storage
+from musubi.platform.languages import in_every_language
 
 MAX_NAME = 150
 MB = 1024 * 1024
@@ -107,11 +107,7 @@ class FileRejected(ValueError):
 
     def messages(self) -> dict[str, str]:
         """The message in each language, for API error bodies and logs."""
-        out = {}
-        for code, _label in settings.LANGUAGES:
-            with translation.override(code):
-                out[code] = self.message
-        return out
+        return in_every_language(lambda: self.message)
 
 
 class FileInUse(RuntimeError):

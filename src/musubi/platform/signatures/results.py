@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from django.conf import settings
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from musubi.platform.languages import in_every_language
 
 
 class Status(StrEnum):
@@ -119,11 +119,7 @@ class Check:
 
     def messages(self) -> dict[str, str]:
         """The message in every configured language (ja, en), e.g. for an API body."""
-        out = {}
-        for code, _label in settings.LANGUAGES:
-            with translation.override(code):
-                out[code] = self.message
-        return out
+        return in_every_language(lambda: self.message)
 
 
 @dataclass(frozen=True)
