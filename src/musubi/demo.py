@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from musubi.citizen.procedures import demo as procedures_demo
 from musubi.platform.accounts import demo as accounts_demo
 from musubi.platform.residents import demo as residents_demo
 
@@ -41,9 +42,11 @@ def seed(force: bool = False) -> Summary:
     started = time.perf_counter()
     with transaction.atomic():
         if force:
+            procedures_demo.clear()
             residents_demo.clear()
         counts = residents_demo.generate(seed=DEMO_SEED)
         counts.update(accounts_demo.seed_accounts())
+        counts.update(procedures_demo.seed())
     return Summary(created=True, counts=counts, seconds=time.perf_counter() - started)
 
 

@@ -132,6 +132,11 @@ OIDC_SCOPES: list[str] = env(
     "Scopes requested from the OIDC provider.",
     kind="list",
 )
+RECEIPT_PREFIX: str = env(
+    "MUSUBI_RECEIPT_PREFIX",
+    "KMG",
+    "Prefix of application receipt numbers (受付番号), e.g. KMG → KMG-2026-000123.",
+)
 FILES_UPLOAD_MAX_MB: int = env(
     "MUSUBI_UPLOAD_MAX_MB",
     10,
@@ -224,6 +229,7 @@ INSTALLED_APPS = [
     "musubi.platform.forms",
     "musubi.platform.files",
     "musubi.platform.signatures",
+    "musubi.citizen.procedures",
     "musubi.platform.api",
     "musubi.platform.ui",
 ]
@@ -339,6 +345,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "LICENSE": {"name": "AGPL-3.0-or-later"},
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStatusEnum": "musubi.citizen.procedures.models.Status",
+        "ResidentStatusEnum": "musubi.platform.residents.models.Status",
+    },
 }
 
 LOGGING = {

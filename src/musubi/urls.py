@@ -16,5 +16,6 @@ urlpatterns = [
     path("staff/registry/", include("musubi.platform.residents.urls")),
     path("forms/", include("musubi.platform.forms.urls")),
     path("files/", include("musubi.platform.files.urls")),
+    path("procedures/", include("musubi.citizen.procedures.urls")),
     path("", include("musubi.platform.ui.urls")),
 ]

@@ -30,6 +30,9 @@ def test_grants_follow_the_data_file(reference_data):
         "residents.view",
         "residents.change",
         "forms.review_corrections",
+        "procedures.view",
+        "procedures.process",
+        "procedures.counter",
     }
     assert {"residents.import", "residents.export"} <= grants_of("shimin", "supervisor")
     assert "residents.import" not in grants_of("shimin", "clerk")

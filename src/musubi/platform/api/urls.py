@@ -6,6 +6,7 @@ app_name = "api"
 urlpatterns = [
     path("", views.ApiIndex.as_view(), name="index"),
     path("", include("musubi.platform.residents.api")),
+    path("", include("musubi.citizen.procedures.api_urls")),
     # Last: whatever no route above matched is a 404 problem, not an HTML page.
     re_path(r"^.*$", views.NotFound.as_view(), name="not-found"),
 ]

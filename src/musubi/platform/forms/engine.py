@@ -77,6 +77,7 @@ class FormSession:
         *,
         urls: Urls,
         base_template: str = "ui/resident_base.html",
+        prefill_resident: Any = None,
     ) -> None:
         if not isinstance(definition, FormDefinition):
             definition = FormDefinition.from_dict(definition)
@@ -87,7 +88,7 @@ class FormSession:
         self.base_template = base_template
         sources = {f.id: f.prefill for f in definition.fields() if f.prefill}
         self.prefilled: dict[str, Prefilled] = collect(
-            sources, PrefillContext(user, draft.form_key)
+            sources, PrefillContext(user, draft.form_key, prefill_resident)
         )
         self.validator = StepValidator(user, self.prefilled)
         self._apply_prefill_once()

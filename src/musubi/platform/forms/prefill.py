@@ -25,6 +25,9 @@ class PrefillContext:
 
     user: Any
     form_key: str
+    #: The registry record to prefill from when staff fill in for a resident at the counter
+    #: (書かない窓口); None: the record linked to ``user``.
+    resident: Any = None
 
 
 @dataclass(frozen=True)

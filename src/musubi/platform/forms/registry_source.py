@@ -123,7 +123,7 @@ class RegistryPrefill(PrefillProvider):
     }
 
     def values(self, context: PrefillContext, attributes: Iterable[str]) -> dict[str, Any]:
-        person = residents.resident_for(context.user)
+        person = context.resident or residents.resident_for(context.user)
         if person is None:
             return {}
         return {name: _READERS[name](person) for name in attributes if name in _READERS}

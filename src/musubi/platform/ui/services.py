@@ -46,6 +46,11 @@ DASHBOARD_TILES = (
         _("CSVファイルから住民記録を一括で取り込みます。"),
     ),
     Link("audit:list", _("監査記録"), _("個人情報の閲覧・変更の記録を確認し、書き出します。")),
+    Link(
+        "procedures:staff_inbox",
+        _("申請の受付箱"),
+        _("所管課に届いた申請を確認し、受付・審査・承認を行います。"),
+    ),
     Link("api-docs", _("API仕様"), _("外部システム連携のためのAPI仕様書を表示します。")),
     Link(
         "api_tokens:list",

@@ -1,0 +1,71 @@
+"""Telling the applicant by email when their application moves, until the notification hub exists.
+
+Subscribes to ``procedures.application_<status>`` events (they run after the commit) and
+sends one message through Django's mail backend, in the applicant's preferred language.
+Counter applications without an account get no email (the resident was at the counter).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from musubi.citizen.procedures import transitions
+from musubi.citizen.procedures.models import Application, Status
+from musubi.platform.events.services import subscribe
+
+NOTIFIED = sorted({to for (_frm, to), rule in transitions.TABLE.items() if rule.notify_applicant})
+
+
+def _body(application: Application, to_status: str, message: str) -> str:
+    lines = [
+        _("%(procedure)s（受付番号 %(number)s）の状態が「%(status)s」になりました。")
+        % {
+            "procedure": _procedure_name(application),
+            "number": application.receipt_number or "-",
+            "status": Status(to_status).label,
+        }
+    ]
+    if message:
+        lines += ["", _("市からのお知らせ："), message]
+    lines += ["", _("申請の状況は次のページで確認できます。"), f"{settings.SITE_URL}/procedures/"]
+    return "\n".join(lines)
+
+
+def _procedure_name(application: Application) -> str:
+    procedure = application.procedure
+    return procedure.name_en if translation.get_language() == "en" else procedure.name_ja
+
+
+def email_applicant(
+    *,
+    application_id: int,
+    to_status: str,
+    message: str = "",
+    notify_applicant: bool = False,
+    **_payload: Any,
+) -> None:
+    """Send the status email for one transition, if the table says the applicant is told."""
+    if not notify_applicant:
+        return
+    application = (
+        Application.objects.select_related("applicant", "procedure")
+        .filter(pk=application_id)
+        .first()
+    )
+    user = application.applicant if application else None
+    if user is None or not user.email:
+        return
+    with translation.override(user.preferred_language or "ja"):
+        subject = _("【%(procedure)s】申請の状況のお知らせ") % {
+            "procedure": _procedure_name(application)
+        }
+        send_mail(subject, _body(application, to_status, message), None, [user.email])
+
+
+for _status in NOTIFIED:
+    subscribe(f"procedures.application_{_status}")(email_applicant)
