@@ -10,12 +10,14 @@ import time
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.test.utils import override_settings
 
 from musubi.citizen.procedures import demo as procedures_demo
 from musubi.platform.accounts import demo as accounts_demo
 from musubi.platform.residents import demo as residents_demo
 
 DEMO_SEED = 202100
+SILENT_MAIL = "django.core.mail.backends.dummy.EmailBackend"
 
 
 @dataclass
@@ -40,7 +42,9 @@ def seed(force: bool = False) -> Summary:
     if has_data() and not force:
         return Summary(created=False)
     started = time.perf_counter()
-    with transaction.atomic():
+    # The demo's applications move through states that email their (synthetic) applicants;
+    # those messages would only bury the printed URL and logins, so they go nowhere.
+    with override_settings(EMAIL_BACKEND=SILENT_MAIL), transaction.atomic():
         if force:
             procedures_demo.clear()
             residents_demo.clear()
