@@ -8,9 +8,8 @@ reviews and asks for a correction on the detail page; the resident reads the mes
 the account number and resubmits; staff approve and complete; the resident sees 完了.
 axe runs on every page visited; ja, and en chosen through the header's language switch.
 
-The form's 添付書類 step has ``file`` fields rendered as text boxes for a file id (no upload
-control), so the resident first stores the scans in マイ書類 and types their ids there; the
-procedure's attachments page then takes a fresh PNG upload and reuses the passbook scan.
+The form's 添付書類 step uploads the scans through its file inputs; the procedure's
+attachments page then shows them as attached by the form and does not ask for them again.
 """
 
 from __future__ import annotations
@@ -114,24 +113,7 @@ def _main(page: Page) -> str:
     return page.locator("main").inner_text()
 
 
-def _upload_to_my_documents(page: Page, tmp_path: Path, axe) -> dict[str, str]:
-    """マイ書類: store the two scans first; the form's file fields take their ids."""
-    page.goto("/files/upload/")
-    axe(page)
-    scans = [_png(tmp_path / "運転免許証.png"), _png(tmp_path / "通帳.png")]
-    page.set_input_files("main input[type=file]", [str(p) for p in scans])
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/files/mine/")
-    axe(page)
-    links = page.locator("main table th[scope=row] a")
-    ids = {}
-    for index in range(links.count()):
-        link = links.nth(index)
-        ids[link.inner_text()] = link.get_attribute("href").strip("/").split("/")[-1]
-    return ids
-
-
-def _fill_answers(page: Page, ids: dict[str, str], axe) -> None:
+def _fill_answers(page: Page, tmp_path: Path, axe) -> None:
     """Every step of the form, from the claimant to the consent, as a first-time applicant."""
     page.wait_for_url(re.compile(r".*/form/claimant/$"))
     assert "駒ヶ根 花子" in _main(page)  # from the registry, shown, not an input
@@ -152,8 +134,8 @@ def _fill_answers(page: Page, ids: dict[str, str], axe) -> None:
     _next(page, "payment", axe)
     _bank_account(page, "1234567")
     _next(page, "documents", axe)
-    page.fill("#f-identity_document", ids["運転免許証.png"])
-    page.fill("#f-bank_document", ids["通帳.png"])
+    page.set_input_files("#f-identity_document-upload", str(_png(tmp_path / "保険証.png")))
+    page.set_input_files("#f-bank_document-upload", str(_png(tmp_path / "通帳.png")))
     _next(page, "confirm", axe)
     page.check("#f-consent")
     page.locator(NEXT).click()
@@ -167,18 +149,16 @@ def _next(page: Page, step: str, axe) -> None:
     axe(page)
 
 
-def _sign_and_submit(page: Page, city, ids: dict[str, str] | None, tmp_path: Path, axe) -> bytes:
-    """From the review page: documents (``ids``: attach them; None: keep those already
-    attached), signature over the downloaded document, submit."""
+def _sign_and_submit(page: Page, city, tmp_path: Path, axe) -> bytes:
+    """From the review page: the documents the form attached, a signature over the
+    downloaded document, submit."""
     page.locator("main form[action$='/review/done/'] button[type=submit]").click()
     page.wait_for_url(re.compile(r".*/attachments/$"))
     axe(page)
-    if ids is None:
-        attached = _main(page)
-        assert "保険証.png" in attached and "通帳.png" in attached  # kept from the first time
-    else:
-        page.set_input_files("#upload-identity_document", str(_png(tmp_path / "保険証.png")))
-        page.select_option("#reuse-bank_document", ids["通帳.png"])
+    attached = _main(page)
+    assert "フォームで添付済み：保険証.png" in attached or "Attached in the form" in attached
+    assert "通帳.png" in attached
+    assert page.locator("#upload-identity_document, #upload-bank_document").count() == 0
     page.locator("main form button[type=submit]:not([name])").click()
     page.wait_for_url(re.compile(r".*/signature/$"))
     axe(page)
@@ -224,7 +204,7 @@ def _correct_account(page: Page, status_url: str, city, tmp_path: Path, axe) -> 
     page.locator(NEXT).click()
     page.wait_for_url(re.compile(r".*/review/$"))
     assert "7654321" in _main(page)
-    return _sign_and_submit(page, city, None, tmp_path, axe)
+    return _sign_and_submit(page, city, tmp_path, axe)
 
 
 @pytest.mark.parametrize("language", ["ja", "en"])
@@ -238,19 +218,17 @@ def test_child_allowance_online(
         page.wait_for_url("**/procedures/")
     assert page.locator("html").get_attribute("lang") == language
     axe(page)
-    ids = _upload_to_my_documents(page, tmp_path, axe)
-    page.goto("/procedures/")
     page.locator(f"main a[href='/procedures/{CODE}/']").click()
     axe(page)
     page.locator("form[action$='/apply/'] button").click()
-    _fill_answers(page, ids, axe)
-    document = _sign_and_submit(page, city, ids, tmp_path, axe)
+    _fill_answers(page, tmp_path, axe)
+    document = _sign_and_submit(page, city, tmp_path, axe)
     application = Application.objects.get()
     assert application.status == Status.SUBMITTED
     assert application.receipt_number in _main(page)
     assert json.loads(document)["procedure"] == CODE
-    attached = {(a.requirement, a.file.original_name) for a in application.attachments.all()}
-    assert {("identity_document", "保険証.png"), ("bank_document", "通帳.png")} <= attached
+    attached = sorted((a.requirement, a.file.original_name) for a in application.attachments.all())
+    assert attached == [("bank_document", "通帳.png"), ("identity_document", "保険証.png")]
     status_url = page.url
 
     staff = new_context(language).new_page()

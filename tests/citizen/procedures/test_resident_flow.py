@@ -3,6 +3,7 @@ correction and resubmission, withdrawal, the PDF copy, and the catalogue."""
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import io
 from pathlib import Path
@@ -16,6 +17,7 @@ from pypdf import PdfReader
 from musubi.citizen.procedures import services
 from musubi.citizen.procedures.models import Application, Status
 from musubi.platform.signatures import services as signatures
+from tests.citizen.procedures.conftest import SMALL_FORM
 
 PKI_PATH = Path(__file__).parents[2] / "platform" / "signatures" / "pki.py"
 
@@ -283,3 +285,29 @@ def test_staff_of_the_department_may_read_the_attachment(submitted, staff, signe
     clerk_client = signed_in(staff())
     file_id = submitted.attachments.get().file_id
     assert clerk_client.get(f"/files/{file_id}/").status_code == 200
+
+
+def test_form_file_field_is_the_attachment_once(browser_of, procedure):
+    """A form field ``id_doc`` (the requirement's code) uploads the document; not asked again."""
+    form = copy.deepcopy(SMALL_FORM)
+    form["schema"]["properties"]["id_doc"] = {"type": "string"}
+    form["ui"]["steps"][0]["sections"][0]["fields"].append(
+        {"id": "id_doc", "widget": "file", "label": {"ja": "本人確認書類", "en": "ID"}}
+    )
+    services.publish_version(services.create_version(procedure, form))
+    client = browser_of
+    application = _start(client, procedure)
+    url = f"/procedures/applications/{application.pk}"
+    assert 'enctype="multipart/form-data"' in client.get(f"{url}/form/main/").content.decode()
+    response = _answer(client, application, {**ANSWERS, "f-id_doc-upload": png("免許証.png")})
+    assert response["Location"] == f"{url}/review/"
+    client.post(f"{url}/review/done/")
+    page = client.get(f"{url}/attachments/").content.decode()
+    assert "フォームで添付済み：免許証.png" in page
+    assert 'name="upload-id_doc"' not in page and 'name="reuse-id_doc"' not in page
+    response = client.post(f"{url}/attachments/", {"upload-id_doc": png("二重.png")})
+    assert response["Location"] == f"{url}/signature/"
+    response = client.post(f"{url}/confirm/")
+    assert response["Location"] == f"{url}/"
+    attached = [(a.requirement, a.file.original_name) for a in application.attachments.all()]
+    assert attached == [("id_doc", "免許証.png")]

@@ -42,3 +42,20 @@ def _own_upload(user: Any, file_id: str) -> bool:
 
 
 forms.set_file_check(_own_upload)
+
+
+def _store(user: Any, uploaded: Any) -> str:
+    """A form's file field keeps its upload like the attachments page does (``FileRejected``)."""
+    return str(files.store_upload(user, uploaded, purpose="procedures").pk)
+
+
+def _earlier(user: Any) -> list[tuple[str, str]]:
+    """The resident's own files, newest first, named as in マイ書類."""
+    return [
+        (str(f.pk), f"{f.original_name}（{f.created_at:%Y-%m-%d}）")
+        for f in files.files_of(user)[:50]
+    ]
+
+
+forms.set_file_store(_store)
+forms.set_file_choices(_earlier)

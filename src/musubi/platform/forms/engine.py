@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from musubi.platform.forms import postal
 from musubi.platform.forms.definition import Field, FormDefinition, Step, localize
+from musubi.platform.forms.fieldtypes import store_file
 from musubi.platform.forms.japanese import FieldError, clean_postal_code
 from musubi.platform.forms.models import FormDraft
 from musubi.platform.forms.prefill import PrefillContext, Prefilled, collect
@@ -149,10 +150,14 @@ class FormSession:
         step = self._step(step_id)
         raws = {f.id: raw_from_post(f, input_name(f.id), request.POST) for f in step.fields}
         raws = {f.id: raws[f.id] for f in step.fields if not self.read_only(f)}
+        refused = self._take_files(step, request, raws)
         action = request.POST.get(ACTION, "")
         if action:
-            return self._act(step, raws, action)
+            outcome = self._act(step, raws, action)
+            outcome.errors.update(refused)
+            return outcome
         result = self._validate(step, raws)
+        result.errors.update(refused)
         if result.errors:
             self._keep_typed(step, raws)
             return StepOutcome(step, errors=result.errors)
@@ -162,6 +167,29 @@ class FormSession:
         self.draft.save()
         next_url = self.urls.step(following.id) if following else self.urls.review
         return StepOutcome(step, done=True, next_url=next_url)
+
+    def _take_files(self, step: Step, request: HttpRequest, raws: dict[str, Any]) -> dict[str, str]:
+        """Each file field's id: a new upload (stored now), else an earlier file, else the kept one.
+
+        A refused upload leaves the field as it was and returns the refusal, keyed by input name.
+        """
+        refused: dict[str, str] = {}
+        for item in step.fields:
+            if item.widget != "file" or item.id not in raws:
+                continue
+            name = input_name(item.id)
+            if request.POST.get(f"{name}-remove"):
+                raws[item.id] = ""
+            uploaded = request.FILES.get(f"{name}-upload")
+            earlier = request.POST.get(f"{name}-earlier", "").strip()
+            if uploaded is not None:
+                try:
+                    raws[item.id] = store_file(self.user, uploaded)
+                except FieldError as exc:
+                    refused[name] = exc.messages[0]
+            elif earlier:
+                raws[item.id] = earlier
+        return refused
 
     def _store(self, step: Step, result: StepResult) -> None:
         for item in step.fields:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,8 @@ from musubi.platform.forms.japanese import FieldError
 from musubi.platform.ui.wareki import to_wareki, to_wareki_en
 
 FileCheck = Callable[[Any, str], bool]
+FileStore = Callable[[Any, Any], str]
+FileChoices = Callable[[Any], list[tuple[str, str]]]
 _FILE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -37,6 +40,44 @@ _file_check: list[FileCheck] = [_any_well_formed_id]
 def set_file_check(check: FileCheck) -> None:
     """Let the files app decide whether ``user`` may attach the file ``file_id``."""
     _file_check[0] = check
+
+
+def _no_file_store(user: Any, uploaded: Any) -> str:
+    """Until the files app plugs in its store, an upload cannot be kept: say so, keep the rest."""
+    raise FieldError(_("ファイルを受け付けられませんでした。時間をおいてもう一度お試しください。"))
+
+
+_file_store: list[FileStore] = [_no_file_store]
+_file_choices: list[FileChoices] = [lambda user: []]
+
+
+def set_file_store(store: FileStore) -> None:
+    """Let the files app keep an upload of ``user`` and return its id.
+
+    ``store(user, uploaded_file) -> file_id``; it refuses a file by raising a ``ValidationError``
+    or an error with a ``message`` (the files app's ``FileRejected``), shown on the field.
+    """
+    _file_store[0] = store
+
+
+def set_file_choices(choices: FileChoices) -> None:
+    """Let the files app list ``user``'s earlier files as (file_id, label), newest first."""
+    _file_choices[0] = choices
+
+
+def store_file(user: Any, uploaded: Any) -> str:
+    """Keep ``uploaded`` through the plugged store; ``FieldError`` with its reason if refused."""
+    try:
+        return str(_file_store[0](user, uploaded))
+    except ValidationError as exc:
+        raise FieldError(exc.messages[0]) from exc
+    except ValueError as exc:
+        raise FieldError(str(getattr(exc, "message", "") or exc)) from exc
+
+
+def file_choices(user: Any) -> list[tuple[str, str]]:
+    """``user``'s earlier files as (file_id, label), for the "choose an earlier file" list."""
+    return [(str(file_id), str(label)) for file_id, label in _file_choices[0](user)]
 
 
 @dataclass(frozen=True)
@@ -201,7 +242,7 @@ FIELD_TYPES: dict[str, FieldType] = {
         FieldType(
             "bank_account", "forms/widgets/bank_account.html", frozenset({"object"}), _ACCOUNT_PARTS
         ),
-        FieldType("file", "forms/widgets/input.html", _STRING),
+        FieldType("file", "forms/widgets/file.html", _STRING),
         FieldType("group", "forms/widgets/group.html", frozenset({"array"})),
     )
 }

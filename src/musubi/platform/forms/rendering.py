@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from musubi.platform.forms import bank
 from musubi.platform.forms.definition import Field, Step, localize
-from musubi.platform.forms.fieldtypes import FIELD_TYPES, choices
+from musubi.platform.forms.fieldtypes import FIELD_TYPES, choices, file_choices
 from musubi.platform.forms.validation import REF, input_name
 
 if TYPE_CHECKING:
@@ -53,7 +53,9 @@ WIDGET_HINTS = {
     "kana_name": gettext_lazy("全角カタカナ（ひらがなで入力してもカタカナに直します）"),
     "postal_code": gettext_lazy("例：399-4231"),
     "phone": gettext_lazy("例：0265-83-2111、090-1234-5678"),
+    "file": gettext_lazy("PDF・JPEG・PNG のファイル"),
 }
+FILE_ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
 
 @dataclass
@@ -106,6 +108,8 @@ class BoundField:
         """The element an error-summary link moves focus to: the first input of the field."""
         if self.read_only or self.item.widget == "group":
             return self.name
+        if self.item.widget == "file":
+            return f"{self.name}-upload"
         if self.parts:
             return self.parts[0].name
         if self.options and self.item.widget in ("choice", "multichoice"):
@@ -131,6 +135,14 @@ class Binder:
         self.step = step
         self.errors = errors
         self.summary: list[tuple[str, str]] = []
+        self._earlier_files: list[tuple[str, str]] | None = None
+
+    @property
+    def earlier_files(self) -> list[tuple[str, str]]:
+        """The user's earlier files, asked for once per page."""
+        if self._earlier_files is None:
+            self._earlier_files = file_choices(self.session.user)
+        return self._earlier_files
 
     def bind(self, item: Field, name: str, raw: Any) -> BoundField:
         kind = FIELD_TYPES[item.widget]
@@ -156,6 +168,9 @@ class Binder:
             bound.options = [(k, str(v)) for k, v in bank.ACCOUNT_TYPES.items()]
         if item.widget == "group":
             self._bind_rows(bound, raw or [])
+        if item.widget == "file":
+            bound.options = self.earlier_files
+            bound.display = dict(self.earlier_files).get(str(raw or ""), "") if raw else ""
         if bound.error:
             self.summary.append((bound.anchor, bound.error))
         return bound
@@ -276,6 +291,8 @@ def render_step(
         "notice": outcome.notice if outcome else "",
         "action_url": session.urls.step(step.id),
         "previous_url": session.urls.step(steps[index - 1].id) if index else "",
+        "multipart": any(f.widget == "file" for f in step.fields),
+        "file_accept": FILE_ACCEPT,
     }
     return render(request, "forms/step.html", context)
 
@@ -299,6 +316,8 @@ def _answer(session: FormSession, item: Field) -> dict[str, Any]:
             answer["text"] = _("なし")
     elif value in (None, "", []):
         answer["text"] = _("未入力")
+    elif item.widget == "file":
+        answer["text"] = dict(file_choices(session.user)).get(str(value), _("添付済み"))
     else:
         answer["text"] = FIELD_TYPES[item.widget].display(value, item)
     return answer

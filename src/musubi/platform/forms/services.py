@@ -38,7 +38,10 @@ Registry errors
 
 Plug-in points
     ``set_file_check(callable(user, file_id) -> bool)`` (the files app decides whether a
-    ``file`` field's id is the user's upload); ``use_postal_provider(provider)`` (a full
+    ``file`` field's id is the user's upload); ``set_file_store(callable(user, uploaded) ->
+    file_id)`` (keeps a ``file`` field's upload; refuses with a ``ValidationError`` or an error
+    carrying ``message``); ``set_file_choices(callable(user) -> [(file_id, label)])`` (the
+    user's earlier files to choose from); ``use_postal_provider(provider)`` (a full
     郵便番号 dataset); ``lookup_postal_code(code)``.
 """
 
@@ -57,7 +60,12 @@ from musubi.platform.forms import postal
 from musubi.platform.forms.checks import check_definition
 from musubi.platform.forms.definition import DefinitionError, FormDefinition, Text, localize
 from musubi.platform.forms.engine import FormIncomplete, FormSession, StepOutcome, Urls
-from musubi.platform.forms.fieldtypes import FIELD_TYPES, set_file_check
+from musubi.platform.forms.fieldtypes import (
+    FIELD_TYPES,
+    set_file_check,
+    set_file_choices,
+    set_file_store,
+)
 from musubi.platform.forms.japanese import FieldError, clean_postal_code
 from musubi.platform.forms.models import CorrectionStatus, FormDraft, RegistryCorrectionRequest
 from musubi.platform.forms.postal import PostalAddress, PostalCodeProvider
@@ -97,6 +105,8 @@ __all__ = [
     "report_registry_error",
     "set_correction_status",
     "set_file_check",
+    "set_file_choices",
+    "set_file_store",
     "use_postal_provider",
 ]
 

@@ -84,6 +84,8 @@ def required_message(item: Field) -> str:
         return _("%(label)sを選択してください。") % {"label": label}
     if item.widget == "checkbox":
         return _("%(label)sにチェックを入れてください。") % {"label": label}
+    if item.widget == "file":
+        return _("%(label)sを添付してください。") % {"label": label}
     return _("%(label)sを入力してください。") % {"label": label}
 
 
