@@ -1,20 +1,31 @@
 """Submissions per second through the API (``POST /api/v1/me/applications/``): each one is
 validated by the form engine, prefilled from the registry (the applicant is linked), given a
-receipt number and stored with its attachment. Target: ≥ 100 submissions/s."""
+receipt number and stored with its attachment. Target: ≥ 100 submissions/s.
+
+``--clients N`` runs N worker processes, each with its own database connection and test
+client, posting at the same time against the same database; the figure is then the total
+throughput of all of them (the default, one client, posts sequentially)."""
 
 from __future__ import annotations
 
 import io
+import multiprocessing
 import time
 
 from _throwaway import percentile, setup
 
-args = setup(__doc__, lambda p: p.add_argument("--count", type=int, default=300))
+
+def options(parser) -> None:
+    parser.add_argument("--count", type=int, default=300, help="submissions in all")
+    parser.add_argument("--clients", type=int, default=1, help="concurrent worker processes")
+
+
+args = setup(__doc__, options)
 
 import datetime as dt  # noqa: E402
 import json  # noqa: E402
 
-from django.db import connection  # noqa: E402
+from django.db import connection, connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -133,30 +144,80 @@ procedure = Procedure.objects.create(
 services.publish_version(services.create_version(procedure, FORM))
 user = linked_resident()
 photo = files.store_bytes(user, "id.png", png())
-client = Client()
-client.force_login(user)
 body = {
     "procedure": "bench",
     "data": {"phone": "0265-83-2111", "copies": 1},  # the rest comes from the registry
     "attachments": [{"requirement": "id_doc", "file": str(photo.pk)}],
 }
-timings = []
-started_all = time.perf_counter()
-for number in range(args.count):
+
+
+def post_all(numbers: range, ready=None) -> list[float]:
+    """Submit once per number (each its own Idempotency-Key); the latency of each, in ms."""
+    client = Client()
+    client.force_login(user)
+    if ready is not None:
+        ready.wait()
+    timings = []
+    for number in numbers:
+        started = time.perf_counter()
+        response = client.post(
+            "/api/v1/me/applications/",
+            json.dumps(body),
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=f"bench-{number}",
+        )
+        timings.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 201:
+            raise SystemExit(
+                f"submission {number} failed: {response.status_code} {response.content!r}"
+            )
+    return timings
+
+
+def worker(numbers: range, ready, results) -> None:
+    """One concurrent client: a fresh connection of its own (never the parent's)."""
+    connections.close_all()
+    try:
+        results.put(post_all(numbers, ready))
+    except BaseException as exc:
+        results.put(str(exc))
+        raise
+    finally:
+        connections.close_all()
+
+
+def concurrently(clients: int) -> tuple[list[float], float]:
+    """All clients start together (a barrier); the time runs until the last one is done."""
+    context = multiprocessing.get_context("fork")
+    ready, results = context.Barrier(clients + 1), context.Queue()
+    connections.close_all()  # the children must not share the parent's connection
+    processes = [
+        context.Process(target=worker, args=(range(i, args.count, clients), ready, results))
+        for i in range(clients)
+    ]
+    for process in processes:
+        process.start()
+    ready.wait()
     started = time.perf_counter()
-    response = client.post(
-        "/api/v1/me/applications/",
-        json.dumps(body),
-        content_type="application/json",
-        HTTP_IDEMPOTENCY_KEY=f"bench-{number}",
-    )
-    timings.append((time.perf_counter() - started) * 1000)
-    if response.status_code != 201:
-        raise SystemExit(f"submission {number} failed: {response.status_code} {response.content!r}")
-elapsed = time.perf_counter() - started_all
+    answers = [results.get() for _process in processes]
+    elapsed = time.perf_counter() - started
+    for process in processes:
+        process.join()
+    failed = [answer for answer in answers if isinstance(answer, str)]
+    if failed:
+        raise SystemExit(f"a client failed: {failed[0]}")
+    return [ms for answer in answers for ms in answer], elapsed
+
+
+if args.clients > 1:
+    timings, elapsed = concurrently(args.clients)
+else:
+    started_all = time.perf_counter()
+    timings = post_all(range(args.count))
+    elapsed = time.perf_counter() - started_all
 stored = Application.objects.filter(procedure=procedure).exclude(receipt_number=None)
 assert stored.count() == args.count
 assert stored.first().data["name"] == {"family": "駒ヶ根", "given": "花子"}
-print(f"database: {connection.vendor}, submissions: {args.count}")
+print(f"database: {connection.vendor}, submissions: {args.count}, clients: {args.clients}")
 print(f"throughput: {args.count / elapsed:.0f} submissions/s  (target ≥ 100/s)")
 print(f"latency p50: {percentile(timings, 0.5):.1f} ms, p95: {percentile(timings, 0.95):.1f} ms")

@@ -11,8 +11,7 @@ import base64
 import binascii
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
@@ -141,9 +140,8 @@ class ApplicationDetailSerializer(ApplicationSerializer):
 
     @extend_schema_field(TransitionSerializer(many=True))
     def get_history(self, application: Application) -> list[dict[str, Any]]:
-        shown = application.transitions.all()
-        if not self.context.get("staff"):
-            shown = shown.filter(visible_to_applicant=True)
+        staff = self.context.get("staff")
+        shown = [t for t in application.transitions.all() if staff or t.visible_to_applicant]
         return TransitionSerializer(shown, many=True).data
 
 
@@ -240,18 +238,8 @@ class ProcedureList(generics.ListAPIView):
     authentication_classes: list = []
 
     def get_queryset(self) -> QuerySet[Procedure]:
-        found = Procedure.objects.filter(active=True).select_related("department")
-        category = self.request.query_params.get("category", "")
-        if category:
-            found = found.filter(category=category)
-        for word in self.request.query_params.get("q", "").split()[:10]:
-            found = found.filter(
-                Q(name_ja__icontains=word)
-                | Q(name_en__icontains=word)
-                | Q(description_ja__icontains=word)
-                | Q(description_en__icontains=word)
-            )
-        return found
+        params = self.request.query_params
+        return services.find_procedures(params.get("q", ""), params.get("category", ""))
 
 
 @extend_schema(tags=["procedures"])
@@ -310,19 +298,14 @@ class MyApplications(generics.ListAPIView):
 
 
 def _start_and_submit(user: Any, given: dict[str, Any]) -> Application:
-    """Draft and submission in one transaction: a refused submission leaves no draft behind."""
-    with transaction.atomic():
-        application = services.start_application(
-            given["procedure"], applicant=user, channel="online"
-        )
-        chosen = _owned_files(user, given["attachments"])
-        return services.submit(
-            application,
-            given["data"],
-            actor=user,
-            attachments=chosen,
-            signature=given.get("signature"),
-        )
+    """Draft and submission in one step: a refused submission leaves no draft behind."""
+    return services.submit_new(
+        given["procedure"],
+        given["data"],
+        applicant=user,
+        attachments=_owned_files(user, given["attachments"]),
+        signature=given.get("signature"),
+    )
 
 
 def _owned_files(user: Any, items: list[dict[str, Any]]) -> list[tuple[str, Any]]:

@@ -29,7 +29,8 @@ from django.views.decorators.http import require_POST
 
 from musubi.citizen.procedures import services
 from musubi.citizen.procedures.models import Application, Channel, Procedure, Status
-from musubi.citizen.procedures.staff_views import departments_of, present
+from musubi.citizen.procedures.staff_access import departments_of
+from musubi.citizen.procedures.staff_views import present
 from musubi.platform.accounts.decorators import staff_required
 from musubi.platform.accounts.models import User
 from musubi.platform.audit.models import Action

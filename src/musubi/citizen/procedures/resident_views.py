@@ -18,7 +18,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -44,17 +43,8 @@ EDITABLE = (Status.DRAFT, Status.CORRECTION_REQUESTED)
 
 
 def _catalogue(query: str, category: str):
-    found = Procedure.objects.filter(active=True).select_related("department")
-    if category in Category.values:
-        found = found.filter(category=category)
-    for word in query.split():
-        found = found.filter(
-            Q(name_ja__icontains=word)
-            | Q(name_en__icontains=word)
-            | Q(description_ja__icontains=word)
-            | Q(description_en__icontains=word)
-        )
-    return found
+    """The search of the catalogue page; an unknown category shows every category."""
+    return services.find_procedures(query, category if category in Category.values else "")
 
 
 @require_GET
@@ -212,7 +202,26 @@ def _pending_key(application: Application) -> str:
     return f"procedures:pending:{application.pk}"
 
 
-def _slots(application: Application, pending: Pending, user: Any) -> list[dict[str, Any]]:
+def _form_files(application: Application, data: dict[str, Any], user: Any) -> dict[str, Any]:
+    """Requirement code → file the form's own file field of that id already attached.
+
+    The core turns those fields into the attachment for the code, so the page does not ask again.
+    """
+    codes = {item["code"] for item in application.procedure.attachments}
+    fields = [f.id for f in definition_of(application.form_version).fields() if f.widget == "file"]
+    found = {}
+    for field_id in fields:
+        if field_id in codes and data.get(field_id):
+            try:
+                found[field_id] = files.owned_file(user, str(data[field_id]))
+            except (files.StoredFile.DoesNotExist, ValueError, ValidationError):
+                continue
+    return found
+
+
+def _slots(
+    application: Application, pending: Pending, user: Any, from_form: dict[str, Any]
+) -> list[dict[str, Any]]:
     chosen = {}
     for code, file_id in pending.attachments.items():
         try:
@@ -224,7 +233,8 @@ def _slots(application: Application, pending: Pending, user: Any) -> list[dict[s
             "code": item["code"],
             "label": forms.localize(item.get("label")),
             "required": bool(item.get("required")),
-            "file": chosen.get(item["code"]),
+            "file": from_form.get(item["code"]) or chosen.get(item["code"]),
+            "from_form": item["code"] in from_form,
         }
         for item in application.procedure.attachments
     ]
@@ -252,13 +262,18 @@ def _take_file(request: HttpRequest, code: str) -> tuple[Any, str]:
 def attachments(request: HttpRequest, pk: int) -> HttpResponse:
     """One slot per required document: upload a file or pick an earlier one (once only)."""
     application = _editable(request, pk)
+    try:
+        data = _session(request, application).final_data()
+    except forms.FormIncomplete as incomplete:
+        return redirect("procedures:step", pk, incomplete.first_step)
+    from_form = _form_files(application, data, request.user)
     pending = Pending.load(request, application)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        errors = _update_attachments(request, application, pending)
+        errors = _update_attachments(request, application, pending, from_form)
         if not errors:
             return redirect("procedures:signature", pk)
-    slots = _slots(application, pending, request.user)
+    slots = _slots(application, pending, request.user, from_form)
     context = {
         "application": application,
         "slots": slots,
@@ -271,7 +286,7 @@ def attachments(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _update_attachments(
-    request: HttpRequest, application: Application, pending: Pending
+    request: HttpRequest, application: Application, pending: Pending, from_form: dict[str, Any]
 ) -> dict[str, str]:
     """Apply this POST to the pending documents; every slot is handled even if one fails."""
     errors: dict[str, str] = {}
@@ -281,6 +296,9 @@ def _update_attachments(
         return {"": exc.message}
     for item in application.procedure.attachments:
         code = item["code"]
+        if code in from_form:  # answered in the form: not asked again
+            pending.attachments.pop(code, None)
+            continue
         if request.POST.get(f"remove-{code}"):
             pending.attachments.pop(code, None)
             continue
@@ -291,7 +309,7 @@ def _update_attachments(
             pending.attachments[code] = str(stored.pk)
     pending.save(request, application)
     if not errors and request.POST.get("_action") != "save":
-        for slot in _slots(application, pending, request.user):
+        for slot in _slots(application, pending, request.user, from_form):
             if slot["required"] and slot["file"] is None:
                 errors[slot["code"]] = _("「%(label)s」を添付してください。") % {
                     "label": slot["label"]
@@ -395,7 +413,9 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("procedures:status", pk)
     context = {
         "application": application,
-        "slots": _slots(application, pending, request.user),
+        "slots": _slots(
+            application, pending, request.user, _form_files(application, data, request.user)
+        ),
         "signed": bool(pending.signature) and not signature_stale,
         "signature_stale": signature_stale,
         "errors": errors,
@@ -414,8 +434,8 @@ def _submit(
     pending: Pending,
 ) -> dict[str, str]:
     """Hand everything to the core service; its errors, keyed by field, if it refuses."""
-    slots = _slots(application, pending, request.user)
-    chosen = [(slot["code"], slot["file"]) for slot in slots if slot["file"] is not None]
+    slots = _slots(application, pending, request.user, _form_files(application, data, request.user))
+    chosen = [(s["code"], s["file"]) for s in slots if s["file"] is not None and not s["from_form"]]
     cms = base64.b64decode(pending.signature) if pending.signature else None
     action = (
         services.resubmit if application.status == Status.CORRECTION_REQUESTED else services.submit

@@ -5,13 +5,13 @@ Included from ``urls.py`` before the resident pages (whose ``<slug:code>/`` woul
 
 from django.urls import path
 
-from musubi.citizen.procedures import counter_views, export, staff_views
+from musubi.citizen.procedures import bulk_views, counter_views, export, kpi_views, staff_views
 
 urlpatterns = [
     path("staff/", staff_views.inbox, name="staff_inbox"),
-    path("staff/bulk/", staff_views.bulk, name="staff_bulk"),
-    path("staff/kpi/", staff_views.kpi, name="staff_kpi"),
-    path("staff/kpi.csv", staff_views.kpi_csv, name="staff_kpi_csv"),
+    path("staff/bulk/", bulk_views.bulk, name="staff_bulk"),
+    path("staff/kpi/", kpi_views.kpi, name="staff_kpi"),
+    path("staff/kpi.csv", kpi_views.kpi_csv, name="staff_kpi_csv"),
     path("staff/export/", export.choose, name="staff_export_choose"),
     path("staff/export/<slug:code>/", export.export_page, name="staff_export"),
     path("staff/export/<slug:code>/csv/", export.download, name="staff_export_csv"),

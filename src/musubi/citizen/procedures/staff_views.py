@@ -1,5 +1,6 @@
-"""Back office (職員用) pages of online procedures: the department inbox, an application's detail
-with its actions, bulk actions and the KPI dashboard.
+"""Back office (職員用) pages of online procedures: the department inbox and an application's
+detail with its actions (bulk actions: ``bulk_views``; KPI: ``kpi_views``; who sees what:
+``staff_access``).
 
 Least privilege: a staff member sees only the applications of the departments whose role
 grants ``procedures.view``; every list and every detail is written to the audit trail before
@@ -9,16 +10,14 @@ someone else got there first the page says what changed and keeps what was typed
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Any
 
 from django import forms as djforms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,10 +26,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from musubi.citizen.procedures import kpi as kpi_figures
 from musubi.citizen.procedures import services
+from musubi.citizen.procedures.bulk_views import bulk_choices
 from musubi.citizen.procedures.models import Application, Procedure, Status
-from musubi.platform.accounts import services as accounts
+from musubi.citizen.procedures.staff_access import (
+    ACTION_LABELS,
+    PURPOSE,
+    application_for_staff,
+    audit_read,
+    colleagues,
+    departments_of,
+)
 from musubi.platform.accounts.decorators import staff_required
 from musubi.platform.accounts.models import User
 from musubi.platform.audit.models import Action
@@ -40,7 +46,6 @@ from musubi.platform.signatures import services as signatures
 
 PAGE_SIZE = 50
 MINE = "mine"
-PURPOSE = gettext_lazy("申請の審査")
 SORTS = {
     "due": ("due_date", "submitted_at", "id"),
     "submitted": ("submitted_at", "id"),
@@ -48,39 +53,6 @@ SORTS = {
     "receipt": ("receipt_number",),
     "status": ("status", "due_date", "id"),
 }
-#: What bulk actions may do: a status move, or an assignment to the acting staff member.
-BULK_MOVES = {"receive": Status.RECEIVED, "start_review": Status.IN_REVIEW}
-BULK_ASSIGN_ME = "assign_me"
-
-
-# --- who sees what ---------------------------------------------------------------------------
-
-
-def departments_of(user: Any, code: str = "procedures.view") -> list[Any]:
-    """The departments where ``user``'s role grants ``code`` (least privilege)."""
-    return accounts.departments_granting(user, code)
-
-
-def application_for_staff(user: Any, pk: int) -> Application:
-    """The application if it belongs to one of the user's departments, else 404 (no probing)."""
-    found = (
-        Application.objects.select_related("procedure", "form_version", "assignee", "resident")
-        .exclude(status=Status.DRAFT)
-        .filter(pk=pk, department__in=departments_of(user))
-        .first()
-    )
-    if found is None:
-        raise Http404
-    return found
-
-
-def colleagues(application: Application) -> list[User]:
-    """Members of the application's department (who it can be assigned to)."""
-    return list(
-        User.objects.filter(memberships__department_id=application.department_id)
-        .distinct()
-        .order_by("email")
-    )
 
 
 # --- the inbox -------------------------------------------------------------------------------
@@ -223,16 +195,6 @@ def _present_field(item: Any, data: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-ACTION_LABELS = {
-    Status.RECEIVED: gettext_lazy("受け付ける"),
-    Status.IN_REVIEW: gettext_lazy("審査を始める"),
-    Status.CORRECTION_REQUESTED: gettext_lazy("差し戻す（補正を依頼）"),
-    Status.APPROVED: gettext_lazy("承認する"),
-    Status.REJECTED: gettext_lazy("却下する"),
-    Status.COMPLETED: gettext_lazy("完了にする（交付済み）"),
-}
-
-
 def detail_context(request: HttpRequest, application: Application, **extra: Any) -> dict:
     allowed = services.allowed_transitions(application, request.user)
     return {
@@ -255,20 +217,10 @@ def detail_context(request: HttpRequest, application: Application, **extra: Any)
     }
 
 
-def _audit_read(request: HttpRequest, application: Application) -> None:
-    record(
-        request,
-        action=Action.READ,
-        subject=application,
-        what=f"application {application.receipt_number}",
-        purpose=str(PURPOSE),
-    )
-
-
 @staff_required("procedures.view")
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = application_for_staff(request.user, pk)
-    _audit_read(request, application)
+    audit_read(request, application)
     return render(request, "procedures/staff/detail.html", detail_context(request, application))
 
 
@@ -293,7 +245,7 @@ def _refused(
 ) -> HttpResponse:
     """Show the page again, current state first, with the message and what was typed."""
     application = application_for_staff(request.user, pk)
-    _audit_read(request, application)
+    audit_read(request, application)
     extra: dict[str, Any] = {"error": error.message, "typed": typed}
     if isinstance(error, services.StaleEdit):
         extra["stale"] = _changes_since(application, request.POST.get("loaded_at", ""))
@@ -371,157 +323,3 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(request, pk, exc, {"comment": text})
     messages.success(request, _("コメントを追加しました。"))
     return redirect(reverse("procedures:staff_detail", args=[pk]) + "#comments")
-
-
-# --- bulk actions ----------------------------------------------------------------------------
-
-
-def bulk_choices() -> list[tuple[str, Any]]:
-    return [
-        ("receive", ACTION_LABELS[Status.RECEIVED]),
-        ("start_review", ACTION_LABELS[Status.IN_REVIEW]),
-        (BULK_ASSIGN_ME, gettext_lazy("自分が担当する")),
-    ]
-
-
-def _selected(request: HttpRequest) -> list[tuple[Application, int | None]]:
-    """The ticked applications of the user's departments, each with the version shown."""
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
-    found = (
-        Application.objects.filter(pk__in=ids, department__in=departments_of(request.user))
-        .exclude(status=Status.DRAFT)
-        .select_related("procedure", "assignee")
-        .order_by("due_date", "id")
-    )
-    chosen = []
-    for app in found:
-        raw = request.POST.get(f"version_{app.pk}", "")
-        chosen.append((app, int(raw) if raw.isdigit() else None))
-    return chosen
-
-
-def _foreseen(application: Application, action: str, user: Any) -> str:
-    """What will happen to one application, or why it will not (shown before confirming)."""
-    if action == BULK_ASSIGN_ME:
-        if not any(
-            d.pk == application.department_id for d in departments_of(user, "procedures.process")
-        ):
-            return _("この操作を行う権限がありません。")
-        return ""
-    if BULK_MOVES[action] not in services.allowed_transitions(application, user):
-        return _("この申請には、この操作を行えません。")
-    return ""
-
-
-def _apply(application: Application, action: str, version: int | None, user: Any) -> str:
-    """Do one bulk step; the error message if it failed ("" on success)."""
-    if version is None:
-        return _("操作の指定が正しくありません。")
-    try:
-        if action == BULK_ASSIGN_ME:
-            services.assign(application, user, actor=user, expected_version=version)
-        else:
-            services.transition(
-                application, BULK_MOVES[action], actor=user, expected_version=version
-            )
-    except services.ProcedureError as exc:
-        return exc.message
-    return ""
-
-
-@require_POST
-@staff_required("procedures.view")
-def bulk(request: HttpRequest) -> HttpResponse:
-    """Select several → a confirmation listing what will happen → per-application results."""
-    action = request.POST.get("action", "")
-    chosen = _selected(request)
-    if action not in {*BULK_MOVES, BULK_ASSIGN_ME} or not chosen:
-        messages.error(request, _("申請と操作を選んでください。"))
-        return redirect("procedures:staff_inbox")
-    label = dict(bulk_choices())[action]
-    for app, _version in chosen:
-        _audit_read(request, app)
-    if request.POST.get("confirmed") != "yes":
-        plan = [(app, version, _foreseen(app, action, request.user)) for app, version in chosen]
-        context = {"action": action, "label": label, "plan": plan}
-        return render(request, "procedures/staff/bulk_confirm.html", context)
-    results = [(app, _apply(app, action, version, request.user)) for app, version in chosen]
-    done = sum(1 for _app, error in results if not error)
-    context = {"label": label, "results": results, "done": done, "failed": len(results) - done}
-    return render(request, "procedures/staff/bulk_result.html", context)
-
-
-# --- KPI -------------------------------------------------------------------------------------
-
-
-def _hours(duration: dt.timedelta | None) -> float | None:
-    return duration.total_seconds() / 3600 if duration is not None else None
-
-
-def _percent(share: float | None) -> float | None:
-    return round(100 * share, 1) if share is not None else None
-
-
-def kpi_rows(departments: list[Any]) -> list[dict[str, Any]]:
-    """The core KPI (``kpi.procedure_kpis``) of the departments' procedures, as table rows."""
-    mine = {d.pk for d in departments}
-    return [
-        {
-            "procedure": str(figures.procedure),
-            "count": figures.submitted,
-            "online": figures.by_channel.get("online", 0),
-            "counter": figures.by_channel.get("counter", 0),
-            "online_share": _percent(figures.online_share),
-            "first_median": _hours(figures.median_to_first_action),
-            "first_p90": _hours(figures.p90_to_first_action),
-            "completed": figures.completed,
-            "done_median": _hours(figures.median_to_completion),
-            "done_p90": _hours(figures.p90_to_completion),
-        }
-        for figures in kpi_figures.procedure_kpis()
-        if figures.procedure.department_id in mine
-    ]
-
-
-KPI_COLUMNS = (
-    ("procedure", gettext_lazy("手続")),
-    ("count", gettext_lazy("申請件数")),
-    ("online", gettext_lazy("オンライン")),
-    ("counter", gettext_lazy("窓口")),
-    ("online_share", gettext_lazy("オンライン率（%）")),
-    ("first_median", gettext_lazy("初回対応まで 中央値（時間）")),
-    ("first_p90", gettext_lazy("初回対応まで 90パーセンタイル（時間）")),
-    ("completed", gettext_lazy("完了件数")),
-    ("done_median", gettext_lazy("完了まで 中央値（時間）")),
-    ("done_p90", gettext_lazy("完了まで 90パーセンタイル（時間）")),
-)
-
-
-def _kpi_cell(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
-
-
-@staff_required("procedures.view")
-def kpi(request: HttpRequest) -> HttpResponse:
-    rows = kpi_rows(departments_of(request.user))
-    table = [[_kpi_cell(row[key]) for key, _label in KPI_COLUMNS] for row in rows]
-    context = {"headers": [label for _key, label in KPI_COLUMNS], "table": table}
-    return render(request, "procedures/staff/kpi.html", context)
-
-
-@staff_required("procedures.view")
-def kpi_csv(request: HttpRequest) -> HttpResponse:
-    """The same table as CSV (UTF-8 with BOM, opens in Excel)."""
-    rows = kpi_rows(departments_of(request.user))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([str(label) for _key, label in KPI_COLUMNS])
-    for row in rows:
-        writer.writerow([_kpi_cell(row[key]) for key, _label in KPI_COLUMNS])
-    response = HttpResponse(buffer.getvalue().encode("utf-8-sig"), content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="procedures-kpi.csv"'
-    return response

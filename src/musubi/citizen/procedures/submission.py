@@ -60,12 +60,15 @@ def validated_data(application: Application, data: Any, actor: Any) -> dict[str,
     if not isinstance(data, dict):
         raise InvalidSubmission({"form": str(_("申請内容の形式が正しくありません。"))})
     version = application.form_version
+    # Registry values come from the application's resident at the counter, and for an
+    # application being created right now (its resident is the account's link, just read).
+    resident_known = application.channel == Channel.COUNTER or application.pk is None
     session = forms.FormSession(
         definition_of(version),
         _user_of(application, actor),
         _Answers(version.form_key, data),
         urls=forms.Urls(step=lambda _step: "", review="", submit=""),
-        prefill_resident=application.resident if application.channel == Channel.COUNTER else None,
+        prefill_resident=application.resident if resident_known else None,
     )
     try:
         return session.final_data()
