@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 
 _UPDATED = False
@@ -29,3 +30,10 @@ def apt_install(*packages: str, provides: str) -> str | None:
         env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
     )
     return shutil.which(provides) or (provides if os.path.exists(provides) else None)
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on right now, for a throwaway server."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

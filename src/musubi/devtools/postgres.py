@@ -5,14 +5,13 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from musubi.devtools.packages import Unavailable, apt_install
+from musubi.devtools.packages import Unavailable, apt_install, free_port
 
 __all__ = ["Unavailable", "running_server"]
 
@@ -23,12 +22,6 @@ def _bin_dir() -> Path | None:
         return Path(found[-1]).parent
     on_path = shutil.which("postgres")
     return Path(on_path).parent if on_path else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _as_owner(cmd: list[str], owner: str | None) -> list[str]:
@@ -49,7 +42,7 @@ def running_server() -> Iterator[str]:
     data = root / "data"
     if owner:
         shutil.chown(root, owner)
-    port = _free_port()
+    port = free_port()
     run = lambda *cmd: subprocess.run(_as_owner(list(cmd), owner), check=True, capture_output=True)  # noqa: E731
     try:
         run(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",

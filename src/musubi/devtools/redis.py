@@ -11,13 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from musubi.devtools.packages import Unavailable, apt_install
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from musubi.devtools.packages import Unavailable, apt_install, free_port
 
 
 def ensure_installed() -> str:
@@ -33,7 +27,7 @@ def running_server() -> Iterator[str]:
     """Start redis-server without persistence; yield its URL; stop it."""
     binary = ensure_installed()
     workdir = Path(tempfile.mkdtemp(prefix="musubi-redis-"))
-    port = _free_port()
+    port = free_port()
     args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     process = subprocess.Popen([*args, "--dir", str(workdir)], stdout=subprocess.DEVNULL)
     try:

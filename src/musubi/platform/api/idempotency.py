@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http.request import RawPostDataException
 from django.utils import timezone
@@ -30,6 +31,7 @@ from musubi.platform.api.models import ApiToken, IdempotentRequest
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 LIFETIME = timedelta(hours=24)
+PURGE_EVERY = timedelta(minutes=10)
 MAX_KEY_LENGTH = 255
 
 
@@ -124,7 +126,26 @@ def _claim(key: str, client: str, request: Request) -> IdempotentRequest:
     instead of running the creation again.
     """
     fingerprint = _fingerprint(request)
-    IdempotentRequest.objects.filter(created_at__lt=timezone.now() - LIFETIME).delete()
+    _purge_expired_now_and_then()
+    fresh = _reserve(key, client, request, fingerprint)
+    if fresh is not None:
+        return fresh
+    entry = IdempotentRequest.objects.filter(client=client, key=key).first()
+    if entry is not None and entry.created_at < timezone.now() - LIFETIME:
+        entry.delete()  # an expired key is free again
+        fresh = _reserve(key, client, request, fingerprint)
+        if fresh is not None:
+            return fresh
+        entry = IdempotentRequest.objects.filter(client=client, key=key).first()
+    if entry is not None and entry.body_digest != fingerprint:
+        raise KeyReused()
+    if entry is None or entry.status_code is None:
+        raise KeyInUse()
+    return entry
+
+
+def _reserve(key: str, client: str, request: Request, fingerprint: str) -> IdempotentRequest | None:
+    """The new reservation, or None when the (client, key) pair is already taken."""
     try:
         with transaction.atomic():
             return IdempotentRequest.objects.create(
@@ -135,12 +156,13 @@ def _claim(key: str, client: str, request: Request) -> IdempotentRequest:
                 body_digest=fingerprint,
             )
     except IntegrityError:
-        entry = IdempotentRequest.objects.filter(client=client, key=key).first()
-    if entry is not None and entry.body_digest != fingerprint:
-        raise KeyReused()
-    if entry is None or entry.status_code is None:
-        raise KeyInUse()
-    return entry
+        return None
+
+
+def _purge_expired_now_and_then() -> None:
+    """Forget expired keys at most once per PURGE_EVERY, not on every creating request."""
+    if cache.add("idempotency-purge", True, timeout=int(PURGE_EVERY.total_seconds())):
+        IdempotentRequest.objects.filter(created_at__lt=timezone.now() - LIFETIME).delete()
 
 
 def _settle(entry: IdempotentRequest, response: Response) -> None:
