@@ -229,7 +229,11 @@ INSTALLED_APPS = [
     "musubi.platform.forms",
     "musubi.platform.files",
     "musubi.platform.signatures",
+    "musubi.platform.notify",
     "musubi.citizen.procedures",
+    "musubi.citizen.bookings",
+    "musubi.data.maps",
+    "musubi.data.opendata",
     "musubi.platform.api",
     "musubi.platform.ui",
 ]

@@ -17,5 +17,11 @@ urlpatterns = [
     path("forms/", include("musubi.platform.forms.urls")),
     path("files/", include("musubi.platform.files.urls")),
     path("procedures/", include("musubi.citizen.procedures.urls")),
+    path("notices/", include("musubi.platform.notify.urls")),
+    path("bookings/", include("musubi.citizen.bookings.urls")),
+    path("maps/", include("musubi.data.maps.urls")),
+    path("ogc/", include("musubi.data.maps.ogc_urls")),
+    path("opendata/", include("musubi.data.opendata.urls")),
+    path("", include("musubi.data.opendata.ckan_urls")),
     path("", include("musubi.platform.ui.urls")),
 ]

@@ -1,0 +1,64 @@
+"""What every delivery channel is: a plugin that hands a batch of messages to one provider.
+
+The outbox (``platform/notify``) owns state: which delivery is queued, claimed, sent, failed
+and how often it was tried. A channel owns only the conversation with its provider, so a
+channel never touches the database; it answers each item with an ``Outcome`` and the worker
+records it. ``Outgoing.key`` is stable for a delivery across retries, so providers that
+deduplicate (LINE's ``X-Line-Retry-Key``) see a retry as the same request.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    SENT = "sent"  # the provider accepted it
+    DELIVERED = "delivered"  # the provider confirmed it reached the recipient
+    FAILED_TEMPORARY = "failed_temporary"  # try again later (network, 429, 5xx)
+    FAILED_PERMANENT = "failed_permanent"  # never retry (unknown address, 4xx, blocked)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for one address on one channel, as the outbox hands it over."""
+
+    delivery_id: int
+    key: str  # stable per delivery (a UUID string); the provider's idempotency key
+    # channel-specific: email address, LINE user ID, E.164 phone, push subscription JSON
+    address: str
+    subject: str
+    body: str
+    language: str = "ja"
+    url: str = ""  # a link to the full notice or the acknowledgement page, if any
+    emergency: bool = False
+
+
+@dataclass(frozen=True)
+class Result:
+    delivery_id: int
+    outcome: Outcome
+    detail: str = ""  # provider's words, kept in the attempt log
+    retry_after: float | None = None  # seconds the provider asked us to wait (429 Retry-After)
+    provider_id: str = ""  # the provider's message ID, when it gives one
+
+
+class Channel(ABC):
+    """A delivery channel. Subclasses are registered with ``@register`` in ``channels.registry``."""
+
+    code: str  # "email", "line", "sms", "webpush", "onsite", "paper"
+    label_ja: str
+    label_en: str
+    max_batch: int = 100  # how many items one ``send`` call may take (LINE multicast: 500)
+    per_second: float | None = None  # provider rate limit the worker honours, if any
+    digital: bool = True  # False for "paper": it reaches people, but not by itself
+
+    @abstractmethod
+    def send(self, items: list[Outgoing]) -> list[Result]:
+        """Hand ``items`` to the provider; return one Result per item, in any order.
+
+        Must not raise for a provider's refusal: answer FAILED_* instead. May raise only for
+        programming errors; the worker then treats the whole batch as FAILED_TEMPORARY.
+        """
