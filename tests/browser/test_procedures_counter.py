@@ -3,9 +3,11 @@ resident confirms on the tablet view, staff see it submitted; axe on every page,
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from PIL import Image
 
 from musubi.citizen.procedures import services
 from musubi.citizen.procedures.models import Application, Channel, Procedure, Status
@@ -17,6 +19,13 @@ NEXT = "main form.form-engine button.button[type=submit]:not([name])"
 CODES = ("procedures.view", "procedures.process", "procedures.counter", "procedures.decide")
 
 
+def _scan() -> dict:
+    """A scanned passport page as the counter's scanner would hand it over."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), "white").save(buffer, format="PNG")
+    return {"name": "passport.png", "mimeType": "image/png", "buffer": buffer.getvalue()}
+
+
 def _procedure() -> Procedure:
     procedure = Procedure.objects.create(
         code="jidou-teate-test",
@@ -26,7 +35,11 @@ def _procedure() -> Procedure:
         department=Department.objects.get(code="shimin"),
         processing_days=15,
         channels=[Channel.ONLINE, Channel.COUNTER],
-    )
+        attachments=[
+            {"code": "identity_document", "required": True,
+             "label": {"ja": "本人確認書類", "en": "Proof of identity"}},
+        ],
+    )  # fmt: skip
     services.publish_version(services.create_version(procedure, CHILD_FORM))
     return procedure
 
@@ -61,6 +74,10 @@ def test_child_allowance_through_the_counter(
     staff.check("#f-children-1-living_together-0")
     staff.locator(NEXT).click()
     staff.wait_for_url(re.compile(r".*/review/$"))
+    staff.locator("form[action$='/documents/'] button[type=submit]").click()
+    staff.wait_for_url(re.compile(r".*/documents/$"))
+    axe(staff)
+    staff.set_input_files("#upload-identity_document", files=[_scan()])
     staff.locator("form[action$='/handover/'] button[type=submit]").click()
     staff.wait_for_url(re.compile(r".*/waiting/$"))
     axe(staff)
@@ -69,11 +86,12 @@ def test_child_allowance_through_the_counter(
     tablet = new_context(language).new_page()  # the second screen, not signed in
     tablet.goto(confirm_url)
     body = tablet.locator("main").inner_text()
-    assert "駒ヶ根 さくら" in body and "0265-83-2111" in body
+    assert "駒ヶ根 さくら" in body and "0265-83-2111" in body and "passport.png" in body
     axe(tablet)
     tablet.locator("main form button[type=submit]").click()
     application = Application.objects.get(channel=Channel.COUNTER)
     assert application.receipt_number in tablet.locator("main").inner_text()
+    assert [a.requirement for a in application.attachments.all()] == ["identity_document"]
     axe(tablet)
 
     staff.reload()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
 import time_machine
 from django.core import signing
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
+from PIL import Image
 
 from musubi.citizen.procedures.models import Application, Channel, Status
 from musubi.platform.audit.models import AuditRecord
@@ -133,3 +136,38 @@ def test_search_without_criteria_says_what_to_enter(db, client):
     world = build_world()
     response = sign_in(client, world.clerk).get("/procedures/counter/", {"name": ""})
     assert "氏名か生年月日を入力してください" in response.content.decode()
+
+
+def _scan(name: str = "passport.png") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def test_scans_of_the_papers_travel_with_the_counter_application(db, client):
+    world = build_world()
+    mother = register_family()
+    world.procedure.attachments = [
+        {"code": "id_doc", "label": {"ja": "本人確認書類", "en": "ID"}, "required": True}
+    ]
+    world.procedure.save()
+    client = sign_in(client, world.clerk)
+    app, _token = _fill_in(client, mother)  # a handover without scans is allowed
+    arrived = client.post(f"/procedures/counter/{app.pk}/documents/")
+    page = client.get(arrived["Location"])
+    assert page.status_code == 200 and "本人確認書類" in page.content.decode()
+    exe = SimpleUploadedFile("scan.png", b"MZ\x90\x00" + b"\x00" * 200)
+    refused = client.post(f"/procedures/counter/{app.pk}/handover/", {"upload-id_doc": exe})
+    assert refused.status_code == 400 and "scan.png" in refused.content.decode()
+    waiting = client.post(f"/procedures/counter/{app.pk}/handover/", {"upload-id_doc": _scan()})
+    token = re.search(
+        r"/procedures/counter/([^/\"]+)/confirm/", client.get(waiting["Location"]).content.decode()
+    ).group(1)
+    tablet = Client()
+    assert "passport.png" in tablet.get(f"/procedures/counter/{token}/confirm/").content.decode()
+    tablet.post(f"/procedures/counter/{token}/confirm/")
+    app.refresh_from_db()
+    assert app.status == Status.SUBMITTED
+    assert [(a.requirement, a.file.original_name) for a in app.attachments.all()] == [
+        ("id_doc", "passport.png")
+    ]

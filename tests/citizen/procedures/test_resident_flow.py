@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 from musubi.citizen.procedures import services
 from musubi.citizen.procedures.models import Application, Status
+from musubi.citizen.procedures.pdf import summary_rows
 from musubi.platform.signatures import services as signatures
 from tests.citizen.procedures.conftest import SMALL_FORM
 
@@ -311,3 +312,5 @@ def test_form_file_field_is_the_attachment_once(browser_of, procedure):
     assert response["Location"] == f"{url}/"
     attached = [(a.requirement, a.file.original_name) for a in application.attachments.all()]
     assert attached == [("id_doc", "免許証.png")]
+    application.refresh_from_db()  # the PDF and staff pages name the file, not its id
+    assert ("本人確認書類", ["免許証.png"]) in summary_rows(application)

@@ -108,3 +108,19 @@ def test_missing_parts_and_from_dict_raises_with_every_problem(sample):
     with pytest.raises(DefinitionError) as caught:
         FormDefinition.from_dict(sample)
     assert len(caught.value.problems) == 2
+
+
+def test_a_file_field_cannot_sit_inside_a_repeating_group(sample):
+    children = FormDefinition.from_dict(sample).field("children")
+    group = next(f for f in fields_of(sample, step=1) if f["id"] == children.id)
+    group["fields"].append({"id": "certificate", "widget": "file", "label": {"ja": "証明書"}})
+    items = sample["schema"]["properties"]["children"]["items"]
+    items["properties"]["certificate"] = {"type": "string"}
+    problems = check_definition(sample)
+    assert any(
+        p.endswith(
+            "(children).fields[%d] (certificate): a file field cannot be inside a group"
+            % (len(group["fields"]) - 1)
+        )
+        for p in problems
+    ), problems

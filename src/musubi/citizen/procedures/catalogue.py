@@ -34,6 +34,7 @@ PLAIN_FIELDS = (
     "legal_basis",
     "processing_days",
     "channels",
+    "signature_required",
     "active",
     "kpi_tracked",
     "source_note",
@@ -137,6 +138,9 @@ def _value_problems(entry: dict[str, Any], departments: dict[str, Department]) -
         value = entry.get(name, 0)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             problems.append(_("%(field)s は0以上の整数にしてください") % {"field": name})
+    for name in ("signature_required", "active", "kpi_tracked"):
+        if not isinstance(entry.get(name, False), bool):
+            problems.append(_("%(field)s は true か false にしてください") % {"field": name})
     return problems + _attachment_problems(entry.get("attachments", []))
 
 
@@ -190,7 +194,13 @@ def _attributes(entry: dict[str, Any], departments: dict[str, Department]) -> di
     for name in TEXT_FIELDS:
         text = entry.get(name, {})
         values[f"{name}_ja"], values[f"{name}_en"] = text.get("ja", ""), text.get("en", "")
-    defaults = {"channels": [], "attachments": [], "active": True, "kpi_tracked": True}
+    defaults = {
+        "channels": [],
+        "attachments": [],
+        "active": True,
+        "kpi_tracked": True,
+        "signature_required": False,
+    }
     for name in PLAIN_FIELDS:
         if name in entry or name in defaults:
             values[name] = entry.get(name, defaults.get(name))

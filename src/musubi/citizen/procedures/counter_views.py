@@ -20,14 +20,16 @@ import segno
 from django import forms as djforms
 from django.contrib import messages
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from musubi.citizen.procedures import services
+from musubi.citizen.procedures import documents, services
+from musubi.citizen.procedures.documents import Pending
 from musubi.citizen.procedures.models import Application, Channel, Procedure, Status
 from musubi.citizen.procedures.staff_access import departments_of
 from musubi.citizen.procedures.staff_views import present
@@ -35,6 +37,7 @@ from musubi.platform.accounts.decorators import staff_required
 from musubi.platform.accounts.models import User
 from musubi.platform.audit.models import Action
 from musubi.platform.audit.services import Subject, record
+from musubi.platform.files import services as files
 from musubi.platform.forms import services as forms
 from musubi.platform.residents.models import Resident
 from musubi.platform.residents.search import Criteria, search_residents
@@ -161,7 +164,7 @@ def _session(request: HttpRequest, application: Application, user: Any = None) -
         urls=forms.Urls(
             step=lambda step_id: reverse("procedures:counter_step", args=[pk, step_id]),
             review=reverse("procedures:counter_review", args=[pk]),
-            submit=reverse("procedures:counter_handover", args=[pk]),
+            submit=reverse("procedures:counter_documents", args=[pk]),
         ),
         base_template="ui/staff_base.html",
         prefill_resident=application.resident,
@@ -216,10 +219,36 @@ def _token_key(pk: int) -> str:
     return f"procedures.counter.token.{pk}"
 
 
+def _documents_page(
+    request: HttpRequest, application: Application, errors: dict[str, str]
+) -> HttpResponse:
+    pending = Pending.load(request, application)
+    context = {
+        "application": application,
+        "slots": documents.slots(application, pending, request.user, {}),
+        "errors": errors,
+    }
+    status = 400 if errors else 200
+    return render(request, "procedures/counter/documents.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required("procedures.counter")
+def documents_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Scans of the papers the resident brought (optional: staff have seen the originals)."""
+    application = _own_counter_draft(request, pk)
+    if request.method == "POST":  # arriving from the review page
+        return redirect("procedures:counter_documents", pk=pk)
+    return _documents_page(request, application, {})
+
+
 @require_POST
 @staff_required("procedures.counter")
 def handover(request: HttpRequest, pk: int) -> HttpResponse:
-    """The answers are complete: issue the tablet token and wait for the resident."""
+    """The answers and scans are complete: issue the tablet token and wait for the resident.
+
+    The token carries the scans' ids: the tablet has no staff session to read them from.
+    """
     application = _own_counter_draft(request, pk)
     session = _session(request, application)
     try:
@@ -227,7 +256,17 @@ def handover(request: HttpRequest, pk: int) -> HttpResponse:
     except forms.FormIncomplete as exc:
         messages.error(request, _("入力が終わっていない項目があります。"))
         return redirect("procedures:counter_step", pk=pk, step_id=exc.first_step)
-    payload = {"a": pk, "v": application.version, "s": request.user.pk, "d": _digest(data)}
+    pending = Pending.load(request, application)
+    errors = documents.update(request, application, pending, {}, reuse=False, require=False)
+    if errors:
+        return _documents_page(request, application, errors)
+    payload = {
+        "a": pk,
+        "v": application.version,
+        "s": request.user.pk,
+        "d": _digest(data),
+        "f": pending.attachments,
+    }
     request.session[_token_key(pk)] = signing.dumps(payload, salt=SALT)
     return redirect("procedures:counter_waiting", pk=pk)
 
@@ -308,13 +347,28 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         what=f"counter confirmation screen (staff {staff.pk})",
         purpose=str(PURPOSE),
     )
+    scans = _scans(staff, payload.get("f", {}))
+    if scans is None:
+        return _refuse(request, _("添付書類が見つかりません。窓口の職員にお知らせください。"), 409)
     if request.method == "POST":
-        return _submit(request, application, session, data, staff)
+        return _submit(request, application, session, data, staff, scans)
     context = {
         "application": application,
         "answers": present(application.form_version.definition, data),
+        "scans": scans,
     }
     return render(request, "procedures/counter/confirm.html", context)
+
+
+def _scans(staff: Any, chosen: dict[str, str]) -> list[tuple[str, Any]] | None:
+    """The scans named in the token, still owned by the clerk who made them; None if one is gone."""
+    found = []
+    for code, file_id in chosen.items():
+        try:
+            found.append((code, files.owned_file(staff, file_id)))
+        except (files.StoredFile.DoesNotExist, ValueError, ValidationError):
+            return None
+    return found
 
 
 def _final_or_none(session: Any) -> dict[str, Any] | None:
@@ -325,10 +379,15 @@ def _final_or_none(session: Any) -> dict[str, Any] | None:
 
 
 def _submit(
-    request: HttpRequest, application: Application, session: Any, data: dict, staff: Any
+    request: HttpRequest,
+    application: Application,
+    session: Any,
+    data: dict,
+    staff: Any,
+    scans: list[tuple[str, Any]],
 ) -> HttpResponse:
     try:
-        services.submit(application, data, actor=staff)
+        services.submit(application, data, actor=staff, attachments=scans)
     except services.ProcedureError as exc:
         return _refuse(request, _("申請できませんでした：%(reason)s") % {"reason": exc.message})
     forms.discard_draft(session.draft)

@@ -57,5 +57,15 @@ def _earlier(user: Any) -> list[tuple[str, str]]:
     ]
 
 
+def _name_of(file_id: str) -> str:
+    """What staff pages and the PDF show for a form's file field: the file's own name."""
+    try:
+        found = files.StoredFile.objects.filter(pk=file_id).values_list("original_name", flat=True)
+        return found.first() or file_id
+    except (ValueError, ValidationError):
+        return file_id
+
+
 forms.set_file_store(_store)
 forms.set_file_choices(_earlier)
+forms.set_file_label(_name_of)

@@ -133,7 +133,9 @@ def submit(
     if application.status != Status.DRAFT:
         raise TransitionNotAllowed(_("この申請はすでに提出されています。"))
     rule, _role = rule_or_refuse(application, Status.SUBMITTED, actor)
-    clean, files_by_code = check_submission(application, data, actor, attachments)
+    clean, files_by_code = check_submission(
+        application, data, actor, attachments, signed=bool(signature)
+    )
     now = timezone.now()
     new = application.pk is None
     with _all_or_nothing(application):
@@ -166,7 +168,9 @@ def resubmit(
     if application.status != Status.CORRECTION_REQUESTED:
         raise TransitionNotAllowed(_("差戻し中の申請だけを再提出できます。"))
     rule, _role = rule_or_refuse(application, Status.SUBMITTED, actor)
-    clean, files_by_code = check_submission(application, data, actor, attachments)
+    clean, files_by_code = check_submission(
+        application, data, actor, attachments, signed=bool(signature)
+    )
     now = timezone.now()
     with _all_or_nothing(application):
         _lock(application, application.version)

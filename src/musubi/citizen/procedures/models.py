@@ -58,6 +58,13 @@ class Procedure(models.Model):
     legal_basis = models.CharField(_("根拠法令"), max_length=300, blank=True)
     processing_days = models.PositiveSmallIntegerField(_("標準処理期間（日）"), default=14)
     channels = models.JSONField(_("受付方法"), default=list)
+    signature_required = models.BooleanField(
+        _("電子署名が必要"),
+        default=False,
+        help_text=_(
+            "オンライン申請にマイナンバーカード等の電子署名を求めます（窓口では求めません）。"
+        ),
+    )
     active = models.BooleanField(_("受付中"), default=True)
     kpi_tracked = models.BooleanField(_("KPIの対象"), default=True)
     source_note = models.TextField(_("出典・注記"), blank=True)

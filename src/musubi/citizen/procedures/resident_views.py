@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,7 +23,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from musubi.citizen.procedures import services
+from musubi.citizen.procedures import documents, services
+from musubi.citizen.procedures.documents import Pending
 from musubi.citizen.procedures.models import Application, Category, Channel, Procedure, Status
 from musubi.citizen.procedures.pdf import summary_pdf, summary_rows
 from musubi.citizen.procedures.submission import definition_of
@@ -174,89 +173,6 @@ def answers_done(request: HttpRequest, pk: int) -> HttpResponse:
 # --- documents and signature, kept in the session until the submit ---------------------------
 
 
-@dataclass
-class Pending:
-    """What the resident chose for one application before submitting it."""
-
-    attachments: dict[str, str]  # requirement code → StoredFile id
-    signature: str = ""  # base64 of the DER CMS
-    signed_sha256: str = ""  # of the document it signs
-
-    @classmethod
-    def load(cls, request: HttpRequest, application: Application) -> Pending:
-        stored = request.session.get(_pending_key(application))
-        if stored is None:
-            initial = {a.requirement: str(a.file_id) for a in application.attachments.all()}
-            return cls(attachments=initial)
-        return cls(**stored)
-
-    def save(self, request: HttpRequest, application: Application) -> None:
-        request.session[_pending_key(application)] = self.__dict__
-
-    @staticmethod
-    def forget(request: HttpRequest, application: Application) -> None:
-        request.session.pop(_pending_key(application), None)
-
-
-def _pending_key(application: Application) -> str:
-    return f"procedures:pending:{application.pk}"
-
-
-def _form_files(application: Application, data: dict[str, Any], user: Any) -> dict[str, Any]:
-    """Requirement code → file the form's own file field of that id already attached.
-
-    The core turns those fields into the attachment for the code, so the page does not ask again.
-    """
-    codes = {item["code"] for item in application.procedure.attachments}
-    fields = [f.id for f in definition_of(application.form_version).fields() if f.widget == "file"]
-    found = {}
-    for field_id in fields:
-        if field_id in codes and data.get(field_id):
-            try:
-                found[field_id] = files.owned_file(user, str(data[field_id]))
-            except (files.StoredFile.DoesNotExist, ValueError, ValidationError):
-                continue
-    return found
-
-
-def _slots(
-    application: Application, pending: Pending, user: Any, from_form: dict[str, Any]
-) -> list[dict[str, Any]]:
-    chosen = {}
-    for code, file_id in pending.attachments.items():
-        try:
-            chosen[code] = files.owned_file(user, file_id)
-        except (files.StoredFile.DoesNotExist, ValueError, ValidationError):
-            continue
-    return [
-        {
-            "code": item["code"],
-            "label": forms.localize(item.get("label")),
-            "required": bool(item.get("required")),
-            "file": from_form.get(item["code"]) or chosen.get(item["code"]),
-            "from_form": item["code"] in from_form,
-        }
-        for item in application.procedure.attachments
-    ]
-
-
-def _take_file(request: HttpRequest, code: str) -> tuple[Any, str]:
-    """The file for slot ``code`` from this POST: a new upload wins over a reused one."""
-    uploaded = request.FILES.get(f"upload-{code}")
-    if uploaded is not None:
-        try:
-            return files.store_upload(request.user, uploaded, purpose="procedures"), ""
-        except files.FileRejected as exc:
-            return None, exc.message
-    reuse = request.POST.get(f"reuse-{code}", "")
-    if reuse:
-        try:
-            return files.owned_file(request.user, reuse), ""
-        except (files.StoredFile.DoesNotExist, ValueError, ValidationError):
-            return None, _("選んだファイルが見つかりません。")
-    return None, ""
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def attachments(request: HttpRequest, pk: int) -> HttpResponse:
@@ -266,55 +182,22 @@ def attachments(request: HttpRequest, pk: int) -> HttpResponse:
         data = _session(request, application).final_data()
     except forms.FormIncomplete as incomplete:
         return redirect("procedures:step", pk, incomplete.first_step)
-    from_form = _form_files(application, data, request.user)
+    from_form = documents.form_files(application, data, request.user)
     pending = Pending.load(request, application)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        errors = _update_attachments(request, application, pending, from_form)
+        errors = documents.update(request, application, pending, from_form)
         if not errors:
             return redirect("procedures:signature", pk)
-    slots = _slots(application, pending, request.user, from_form)
     context = {
         "application": application,
-        "slots": slots,
+        "slots": documents.slots(application, pending, request.user, from_form),
         "errors": errors,
         "earlier": files.files_of(request.user)[:50],
     }
     return render(
         request, "procedures/resident/attachments.html", context, status=400 if errors else 200
     )
-
-
-def _update_attachments(
-    request: HttpRequest, application: Application, pending: Pending, from_form: dict[str, Any]
-) -> dict[str, str]:
-    """Apply this POST to the pending documents; every slot is handled even if one fails."""
-    errors: dict[str, str] = {}
-    try:
-        files.check_total(request.FILES.values())
-    except files.FileRejected as exc:
-        return {"": exc.message}
-    for item in application.procedure.attachments:
-        code = item["code"]
-        if code in from_form:  # answered in the form: not asked again
-            pending.attachments.pop(code, None)
-            continue
-        if request.POST.get(f"remove-{code}"):
-            pending.attachments.pop(code, None)
-            continue
-        stored, problem = _take_file(request, code)
-        if problem:
-            errors[code] = problem
-        elif stored is not None:
-            pending.attachments[code] = str(stored.pk)
-    pending.save(request, application)
-    if not errors and request.POST.get("_action") != "save":
-        for slot in _slots(application, pending, request.user, from_form):
-            if slot["required"] and slot["file"] is None:
-                errors[slot["code"]] = _("「%(label)s」を添付してください。") % {
-                    "label": slot["label"]
-                }
-    return errors
 
 
 def _document(request: HttpRequest, application: Application) -> tuple[dict, bytes]:
@@ -402,6 +285,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("未入力の項目または誤りがあります。確認してください。"))
         return redirect("procedures:step", pk, incomplete.first_step)
     pending = Pending.load(request, application)
+    from_form = documents.form_files(application, data, request.user)
     document = services.signing_document(application, data)
     signature_stale = bool(pending.signature) and (
         pending.signed_sha256 != hashlib.sha256(document).hexdigest()
@@ -413,9 +297,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("procedures:status", pk)
     context = {
         "application": application,
-        "slots": _slots(
-            application, pending, request.user, _form_files(application, data, request.user)
-        ),
+        "slots": documents.slots(application, pending, request.user, from_form),
         "signed": bool(pending.signature) and not signature_stale,
         "signature_stale": signature_stale,
         "errors": errors,
@@ -434,8 +316,8 @@ def _submit(
     pending: Pending,
 ) -> dict[str, str]:
     """Hand everything to the core service; its errors, keyed by field, if it refuses."""
-    slots = _slots(application, pending, request.user, _form_files(application, data, request.user))
-    chosen = [(s["code"], s["file"]) for s in slots if s["file"] is not None and not s["from_form"]]
+    from_form = documents.form_files(application, data, request.user)
+    chosen = documents.chosen(documents.slots(application, pending, request.user, from_form))
     cms = base64.b64decode(pending.signature) if pending.signature else None
     action = (
         services.resubmit if application.status == Status.CORRECTION_REQUESTED else services.submit

@@ -24,6 +24,7 @@ urlpatterns = [
     path("counter/resident/<int:resident_id>/", counter_views.choose, name="counter_choose"),
     path("counter/<int:pk>/form/<str:step_id>/", counter_views.step, name="counter_step"),
     path("counter/<int:pk>/review/", counter_views.review, name="counter_review"),
+    path("counter/<int:pk>/documents/", counter_views.documents_page, name="counter_documents"),
     path("counter/<int:pk>/handover/", counter_views.handover, name="counter_handover"),
     path("counter/<int:pk>/waiting/", counter_views.waiting, name="counter_waiting"),
     path("counter/<str:token>/confirm/", counter_views.confirm, name="counter_confirm"),

@@ -148,10 +148,15 @@ def _missing(application: Application, present: set[str]) -> dict[str, str]:
 
 
 def check_submission(
-    application: Application, data: Any, actor: Any, attachments: Iterable[Attachment]
+    application: Application,
+    data: Any,
+    actor: Any,
+    attachments: Iterable[Attachment],
+    *,
+    signed: bool = False,
 ) -> tuple[dict[str, Any], list[Attachment]]:
-    """Answers and documents together, so every problem is reported at once."""
-    errors: dict[str, str] = {}
+    """Answers, documents and the signature together, so every problem is reported at once."""
+    errors: dict[str, str] = signature_problem(application, signed)
     clean: dict[str, Any] = {}
     try:
         clean = validated_data(application, data, actor)
@@ -165,6 +170,15 @@ def check_submission(
     if errors:
         raise InvalidSubmission(errors)
     return clean, found
+
+
+def signature_problem(application: Application, signed: bool) -> dict[str, str]:
+    """An online application of a procedure that asks for it must carry a signature; at the
+    counter the clerk has checked the resident's identity card instead."""
+    needed = application.procedure.signature_required and application.channel == Channel.ONLINE
+    if needed and not signed:
+        return {"signature": str(_("この手続はマイナンバーカード等による電子署名が必要です。"))}
+    return {}
 
 
 def _first(definition: forms.FormDefinition, clean: dict[str, Any], widget: str) -> str:

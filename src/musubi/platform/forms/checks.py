@@ -123,6 +123,10 @@ def _widget_problems(place: str, item: Raw, prop: Raw, parent: Raw | None) -> li
             problems.append(f"{place}: a group cannot be nested in another group")
         if prop.get("items", {}).get("type") != "object":
             problems.append(f"{place}: a group's schema needs items of type object")
+    if kind.widget == "file" and parent is not None:
+        # A document belongs to the application, not to one row: an attachment requirement
+        # (or a file field outside the group) says which document it is.
+        problems.append(f"{place}: a file field cannot be inside a group")
     if kind.widget in ("choice", "select", "multichoice"):
         problems += _choice_problems(place, item, prop)
     return problems

@@ -26,6 +26,7 @@ from musubi.platform.ui.wareki import to_wareki, to_wareki_en
 FileCheck = Callable[[Any, str], bool]
 FileStore = Callable[[Any, Any], str]
 FileChoices = Callable[[Any], list[tuple[str, str]]]
+FileLabel = Callable[[str], str]
 _FILE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -63,6 +64,14 @@ def set_file_store(store: FileStore) -> None:
 def set_file_choices(choices: FileChoices) -> None:
     """Let the files app list ``user``'s earlier files as (file_id, label), newest first."""
     _file_choices[0] = choices
+
+
+_file_label: list[FileLabel] = [str]
+
+
+def set_file_label(label: FileLabel) -> None:
+    """Let the files app name a file by its id (its original name) wherever answers are shown."""
+    _file_label[0] = label
 
 
 def store_file(user: Any, uploaded: Any) -> str:
@@ -217,6 +226,7 @@ _DISPLAY: dict[str, Callable[[Any, Field], str]] = {
     "name": lambda value, field: f"{value['family']} {value['given']}",
     "kana_name": lambda value, field: f"{value['family']} {value['given']}",
     "bank_account": _display_account,
+    "file": lambda value, field: _file_label[0](str(value)),
 }
 
 _STRING = frozenset({"string"})

@@ -41,7 +41,8 @@ Plug-in points
     ``file`` field's id is the user's upload); ``set_file_store(callable(user, uploaded) ->
     file_id)`` (keeps a ``file`` field's upload; refuses with a ``ValidationError`` or an error
     carrying ``message``); ``set_file_choices(callable(user) -> [(file_id, label)])`` (the
-    user's earlier files to choose from); ``use_postal_provider(provider)`` (a full
+    user's earlier files to choose from); ``set_file_label(callable(file_id) -> str)`` (the
+    name shown for a ``file`` answer); ``use_postal_provider(provider)`` (a full
     郵便番号 dataset); ``lookup_postal_code(code)``.
 """
 
@@ -64,6 +65,7 @@ from musubi.platform.forms.fieldtypes import (
     FIELD_TYPES,
     set_file_check,
     set_file_choices,
+    set_file_label,
     set_file_store,
 )
 from musubi.platform.forms.japanese import FieldError, clean_postal_code
@@ -106,6 +108,7 @@ __all__ = [
     "set_correction_status",
     "set_file_check",
     "set_file_choices",
+    "set_file_label",
     "set_file_store",
     "use_postal_provider",
 ]
