@@ -8,6 +8,7 @@ import re
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from musubi.citizen.procedures import services
 from musubi.citizen.procedures.models import Application, Channel, Procedure, Status
@@ -94,8 +95,8 @@ def test_child_allowance_through_the_counter(
     assert [a.requirement for a in application.attachments.all()] == ["identity_document"]
     axe(tablet)
 
-    staff.reload()
-    assert application.receipt_number in staff.locator("main").inner_text()
+    # the waiting page refreshes itself (no JavaScript) until it shows the result
+    expect(staff.locator("main")).to_contain_text(application.receipt_number, timeout=15_000)
     staff.locator(f"a[href='/procedures/staff/{application.pk}/']").click()
     staff.wait_for_url(re.compile(rf".*/procedures/staff/{application.pk}/$"))
     assert application.status == Status.SUBMITTED
