@@ -215,6 +215,8 @@ class Application(models.Model):
         ordering = ["-submitted_at", "-id"]
         indexes = [
             models.Index(fields=["department", "status", "due_date"]),
+            # the inbox's default order (most urgent first) and its overdue count
+            models.Index(fields=["department", "due_date", "status"]),
             models.Index(fields=["procedure", "status"]),
             models.Index(fields=["applicant", "status"]),
             models.Index(fields=["assignee", "status"]),
