@@ -5,10 +5,21 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from musubi.platform.accounts.models import Department, PermissionGrant, Role, StaffMembership, User
 from musubi.platform.residents import services as residents
 from musubi.platform.residents.models import District, Relationship, Resident
+
+
+@pytest.fixture(autouse=True)
+def _japanese_first():
+    """Each test starts in Japanese: a request in English (LocaleMiddleware activates it for the
+    thread) must not leave later tests' messages in English."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def _staff(code: str, *grants: str, role: str = Role.CLERK) -> User:
