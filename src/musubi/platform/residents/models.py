@@ -206,6 +206,7 @@ class ContactKind(models.TextChoices):
     PHONE = "phone", _("電話")
     MOBILE = "mobile", _("携帯電話")
     LINE = "line", _("LINE")
+    WEBPUSH = "webpush", _("Webプッシュ通知")
 
 
 class ContactPoint(models.Model):
@@ -213,7 +214,8 @@ class ContactPoint(models.Model):
 
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="contacts")
     kind = models.CharField(_("種類"), max_length=10, choices=ContactKind.choices)
-    value = models.CharField(_("連絡先"), max_length=200)
+    # a Web Push subscription (endpoint URL and keys, as JSON) needs more than a phone number
+    value = models.CharField(_("連絡先"), max_length=1000)
     verified = models.BooleanField(_("確認済み"), default=False)
 
     class Meta:

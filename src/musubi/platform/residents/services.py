@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +27,8 @@ from musubi.platform.residents.models import (
     LEAVING_EVENTS,
     AccountLink,
     Address,
+    ContactKind,
+    ContactPoint,
     District,
     EventKind,
     Household,
@@ -441,3 +443,90 @@ def resident_for(user: Any) -> Resident | None:
         return None
     link = AccountLink.objects.filter(user=user).select_related("resident").first()
     return link.resident if link else None
+
+
+# --- recipients (for the notification hub) --------------------------------------------------
+
+
+def living_residents() -> QuerySet[Resident]:
+    """Everyone living in the city now who belongs to a household: whom city notices address."""
+    return Resident.objects.filter(status=Status.ACTIVE, household__isnull=False)
+
+
+def verified_contacts(residents: QuerySet[Resident], kind: str) -> dict[int, list[str]]:
+    """The verified contact values of ``kind`` (email, mobile, line…) per resident id."""
+    found: dict[int, list[str]] = {}
+    rows = ContactPoint.objects.filter(resident__in=residents, kind=kind, verified=True)
+    for resident_id, value in rows.values_list("resident_id", "value").order_by("id"):
+        found.setdefault(resident_id, []).append(value)
+    return found
+
+
+# --- aggregates (for open data; no person can be picked out of them) -------------------------
+
+
+def population_counts() -> list[tuple[str, str, dt.date, int]]:
+    """(区 code, sex, birthdate, how many) for everyone living in the city now.
+
+    Open data (地域・年齢別人口) bins these into age bands and suppresses small cells; the
+    registry hands out only counts, never a row per person.
+    """
+    rows = (
+        living_residents()
+        .values_list("household__district__code", "sex", "birthdate")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return list(rows)
+
+
+def household_counts() -> dict[str, int]:
+    """How many households with someone living in them each 区 has, by 区 code."""
+    rows = (
+        Household.objects.filter(members__status=Status.ACTIVE)
+        .values_list("district__code")
+        .annotate(n=Count("id", distinct=True))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def registry_version() -> str:
+    """Changes whenever the registry does (every change writes a ResidenceEvent): a cache key."""
+    state = ResidenceEvent.objects.aggregate(last=Max("id"), events=Count("id"))
+    return f"{state['last'] or 0}-{state['events']}-{Resident.objects.count()}"
+
+
+# --- contact points reached by the notification hub -----------------------------------------
+
+
+def confirm_contact(resident_id: int, kind: str, value: str) -> ContactPoint:
+    """Record ``value`` as a verified contact of resident ``resident_id`` (idempotent).
+
+    Verified means proven by the resident: a LINE account linked through LINE's account-link
+    flow, a browser subscribed while signed in. The hub sends only to verified contacts.
+    """
+    if kind not in ContactKind.values:
+        raise RegistryError(_("連絡先の種類「%(value)s」は使えません。") % {"value": kind})
+    if not Resident.objects.filter(pk=resident_id, status=Status.ACTIVE).exists():
+        raise RegistryError(_("住民でない記録には連絡先を登録できません。"))
+    contact, _created = ContactPoint.objects.update_or_create(
+        resident_id=resident_id, kind=kind, value=value, defaults={"verified": True}
+    )
+    return contact
+
+
+def set_contact_verified(kind: str, value: str, verified: bool) -> int:
+    """Mark every contact ``(kind, value)`` reachable or not (LINE follow / unfollow).
+
+    Returns how many contacts changed; an unknown value changes nothing.
+    """
+    return ContactPoint.objects.filter(kind=kind, value=value).update(verified=verified)
+
+
+def remove_contact(resident_id: int, kind: str, value: str) -> int:
+    """Forget one contact of resident ``resident_id`` (a browser unsubscribed); how many went."""
+    deleted, _by_model = ContactPoint.objects.filter(
+        resident_id=resident_id, kind=kind, value=value
+    ).delete()
+    return deleted
