@@ -85,11 +85,42 @@ def _start_embedded_worker() -> None:
     )
     threading.Thread(target=worker.run, name="musubi-demo-worker", daemon=True).start()
 
+    from musubi.platform.events import periodic
+    from musubi.platform.notify import worker as notify_worker
+
+    notify_worker.start()
+    periodic.start()
+
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    once = ["--batch", "--no-startup-delay", "--no-reload"] if args.once else []
-    _manage("db_worker", "--queue-name", "*", *once)
+    from musubi.platform.events import periodic
+    from musubi.platform.notify import worker as notify_worker
+
+    if args.once:
+        notify_worker.run_once()
+        periodic.run_due()
+    else:
+        notify_worker.start()  # the outbox lanes and the clock, in threads beside the task worker
+        periodic.start()
+    _run_task_worker(once=args.once)
     return 0
+
+
+#: django-tasks-rq's job class: it runs a queued Task (a plain RQ job class would refuse it).
+RQ_JOB_CLASS = "django_tasks_rq.backend.Job"
+
+
+def _run_task_worker(*, once: bool) -> None:
+    """The queue worker of the configured backend: RQ when Redis is set, else the database's."""
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        # queues in priority order: an RQ worker empties the first before it looks at the next
+        burst = ["--burst"] if once else []
+        _manage("rqworker", *settings.TASK_QUEUES, "--job-class", RQ_JOB_CLASS, *burst)
+        return
+    batch = ["--batch", "--no-startup-delay", "--no-reload"] if once else []
+    _manage("db_worker", "--queue-name", "*", *batch)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
