@@ -19,6 +19,7 @@ from musubi.citizen.procedures.models import (
 from musubi.platform.accounts.models import Role, User
 from musubi.platform.events.services import subscribe
 from musubi.platform.files import services as files
+from musubi.platform.notify import worker as notify_worker
 
 
 def draft_of(procedure, resident):
@@ -209,6 +210,8 @@ def test_events_are_published_and_the_applicant_is_emailed(
             submitted, Status.CORRECTION_REQUESTED, actor=clerk, message="写真が不鮮明です",
             expected_version=submitted.version,
         )  # fmt: skip
+    assert mail.outbox == []  # the request only queued the messages in the hub's outbox
+    notify_worker.run_once()
     assert seen[-1]["application_id"] == submitted.pk
     assert seen[-1]["receipt_number"] == submitted.receipt_number
     assert seen[-1]["message"] == "写真が不鮮明です"
@@ -281,3 +284,29 @@ def test_inbox_filters(good, procedure, resident, id_photo, staff, kodomo):
     assert codes(status=Status.RECEIVED) == []
     assert codes(procedure="test-procedure", status=[Status.SUBMITTED]) == [old.pk, new.pk]
     assert services.inbox([], None).count() == 0
+
+
+def test_a_procedure_that_needs_a_signature_refuses_an_unsigned_online_application(
+    good, procedure, resident, id_photo
+):
+    procedure.signature_required = True
+    procedure.save()
+    application = draft_of(procedure, resident)
+    with pytest.raises(services.InvalidSubmission) as caught:
+        services.submit(application, {**good, "copies": 0}, actor=resident)
+    # reported together with the other problems, not after them
+    assert {"signature", "copies", "attachments:id_doc"} <= set(caught.value.errors)
+    assert "電子署名が必要" in caught.value.errors["signature"]
+    nothing_written(application)
+
+
+def test_at_the_counter_no_signature_is_asked_for(good, procedure, staff, id_photo):
+    procedure.signature_required = True
+    procedure.save()
+    clerk = staff(Role.CLERK)
+    application = services.start_application(
+        procedure, applicant=None, channel="counter", actor=clerk
+    )
+    scan = files.store_bytes(clerk, "scan.png", files.read_content(id_photo))
+    services.submit(application, dict(good), actor=clerk, attachments=[("id_doc", scan)])
+    assert Application.objects.get(pk=application.pk).status == Status.SUBMITTED

@@ -1,8 +1,9 @@
-"""Telling the applicant by email when their application moves, until the notification hub exists.
+"""Telling the applicant when their application moves, through the notification hub.
 
 Subscribes to ``procedures.application_<status>`` events (they run after the commit) and
-sends one message through Django's mail backend, in the applicant's preferred language.
-Counter applications without an account get no email (the resident was at the counter).
+queues one message in the applicant's preferred language with ``notify.services.send_to_user``;
+the hub's outbox worker sends it, so the staff member's request never waits on the mail server.
+Counter applications without an account get no message (the resident was at the counter).
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from musubi.citizen.procedures import transitions
 from musubi.citizen.procedures.models import Application, Status
 from musubi.platform.events.services import subscribe
+from musubi.platform.notify import services as notify
 
 NOTIFIED = sorted({to for (_frm, to), rule in transitions.TABLE.items() if rule.notify_applicant})
 
@@ -49,7 +50,7 @@ def email_applicant(
     notify_applicant: bool = False,
     **_payload: Any,
 ) -> None:
-    """Send the status email for one transition, if the table says the applicant is told."""
+    """Queue the status message for one transition, if the table says the applicant is told."""
     if not notify_applicant:
         return
     application = (
@@ -64,7 +65,13 @@ def email_applicant(
         subject = _("【%(procedure)s】申請の状況のお知らせ") % {
             "procedure": _procedure_name(application)
         }
-        send_mail(subject, _body(application, to_status, message), None, [user.email])
+        notify.send_to_user(
+            user,
+            subject,
+            _body(application, to_status, message),
+            language=translation.get_language(),
+            source="procedures",
+        )
 
 
 for _status in NOTIFIED:

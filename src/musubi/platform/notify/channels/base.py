@@ -54,6 +54,22 @@ class Channel(ABC):
     max_batch: int = 100  # how many items one ``send`` call may take (LINE multicast: 500)
     per_second: float | None = None  # provider rate limit the worker honours, if any
     digital: bool = True  # False for "paper": it reaches people, but not by itself
+    # the residents' ContactPoint kind whose verified values are this channel's addresses
+    # ("email", "mobile", "line"); empty: the channel answers ``addresses_for`` itself
+    contact_kind: str = ""
+    # False for channels that reach no one person (the public notices page, paper lists)
+    per_person: bool = True
+
+    def addresses_for(self, resident_ids: list[int]) -> dict[int, list[str]]:
+        """Addresses of these residents when they are not ContactPoints (e.g. push subscriptions).
+
+        Called by the hub at fan-out only when ``contact_kind`` is empty.
+        """
+        return {}
+
+    def close(self) -> None:  # noqa: B027 (optional hook, most channels keep nothing open)
+        """Release what ``send`` kept open between batches (an SMTP connection); the worker
+        calls it when it stops using this instance."""
 
     @abstractmethod
     def send(self, items: list[Outgoing]) -> list[Result]:

@@ -1,0 +1,108 @@
+"""Email really reaches an SMTP server (aiosmtpd), and a worker killed mid-broadcast (SIGKILL)
+and restarted sends exactly one message per recipient."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from collections import Counter
+from email import message_from_bytes
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.test import override_settings
+
+from musubi.devtools.packages import free_port
+from musubi.platform.notify import outbox, services
+from musubi.platform.notify.models import Delivery
+
+PEER = Path(__file__).with_name("crash_peer.py")
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps what it accepted; ``on_data`` may refuse a message."""
+
+    def __init__(self) -> None:
+        self.accepted: list = []
+        self.on_data = None
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.on_data and not self.on_data(len(self.accepted)):
+            return "451 try again later"
+        with self.lock:
+            self.accepted.append((envelope.rcpt_tos[0], message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp():
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, mailbox
+    controller.stop()
+
+
+def test_email_is_delivered_to_a_real_smtp_server(town, compose, smtp):
+    controller, mailbox = smtp
+    message = compose(needs_ack=True)
+    services.fan_out(message)
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+                           EMAIL_HOST="127.0.0.1", EMAIL_PORT=controller.port):  # fmt: skip
+        outbox.Worker(emergency=False).drain()
+    assert sorted(rcpt for rcpt, _m in mailbox.accepted) == [
+        "hana@example.jp", "ichiro@example.jp", "jiro@example.jp",
+    ]  # fmt: skip
+    rcpt, mail = mailbox.accepted[0]
+    delivery = Delivery.objects.get(message=message, address=rcpt)
+    assert mail["Message-ID"] == f"<{delivery.key}@musubi.localhost>"
+    assert "断水のお知らせ" in str(mail["Subject"]) or mail["Subject"].startswith("=?utf-8?")
+    body = mail.get_payload(decode=True).decode()
+    assert "/notices/ack/" in body  # the "受け取りました" link
+    assert delivery.state == "sent"
+
+
+def _env(data_dir: Path, port: int) -> dict:
+    return os.environ | {
+        "MUSUBI_DATA_DIR": str(data_dir), "MUSUBI_DATABASE_URL": "",
+        "MUSUBI_EMAIL_BACKEND": "smtp", "MUSUBI_EMAIL_HOST": "127.0.0.1",
+        "MUSUBI_EMAIL_PORT": str(port), "MUSUBI_NOTIFY_LEASE_SECONDS": "2",
+    }  # fmt: skip
+
+
+def test_a_worker_killed_mid_broadcast_neither_loses_nor_repeats_a_message(tmp_path, smtp):
+    controller, mailbox = smtp
+    recipients = 40
+    env = _env(tmp_path, controller.port)
+    subprocess.run([sys.executable, str(PEER), "prepare", str(recipients)], env=env, check=True,
+                   timeout=300)  # fmt: skip
+    worker = subprocess.Popen([sys.executable, str(PEER), "work"], env=env)
+    killed = threading.Event()
+
+    def kill_on_the_fifteenth(accepted_so_far: int) -> bool:
+        """While message 15 is being taken in: kill -9 the worker before it hears 250."""
+        if accepted_so_far == 14 and not killed.is_set():
+            os.kill(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=30)
+            killed.set()
+            return False
+        return True
+
+    mailbox.on_data = kill_on_the_fifteenth
+    worker.wait(timeout=120)
+    assert killed.is_set() and worker.returncode == -signal.SIGKILL
+    assert len(mailbox.accepted) == 14
+    restarted = subprocess.run([sys.executable, str(PEER), "work"], env=env, timeout=120)
+    assert restarted.returncode == 0
+    per_recipient = Counter(rcpt for rcpt, _m in mailbox.accepted)
+    assert per_recipient == {f"r{n}@example.jp": 1 for n in range(recipients)}
+    with sqlite3.connect(tmp_path / "musubi.sqlite3") as db:
+        states = dict(db.execute("SELECT state, count(*) FROM notify_delivery GROUP BY state"))
+        retried = db.execute("SELECT count(*) FROM notify_delivery WHERE attempts = 2").fetchone()
+    assert states == {"sent": recipients}
+    # the 14 accepted were recorded before the kill; the rest of the claimed batch was retried
+    assert retried[0] == recipients - 14
