@@ -1,0 +1,1 @@
+"""Payment provider plugins; each registers itself with ``registry.register`` when imported."""
