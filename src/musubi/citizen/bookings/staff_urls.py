@@ -1,0 +1,19 @@
+"""Back-office pages of bookings, under /bookings/staff/ (all need ``bookings.manage``)."""
+
+from django.urls import path
+
+from musubi.citizen.bookings import staff_views
+
+urlpatterns = [
+    path("", staff_views.index, name="staff_index"),
+    path("reports/", staff_views.reports, name="staff_reports"),
+    path("check-in/<str:token>/", staff_views.check_in, name="staff_check_in"),
+    path("booking/<int:pk>/cancel/", staff_views.cancel, name="staff_cancel"),
+    path("<int:pk>/", staff_views.day, name="staff_day"),
+    path("<int:pk>/month/", staff_views.month, name="staff_month"),
+    path("<int:pk>/book/", staff_views.book_for_caller, name="staff_book"),
+    path("<int:pk>/block/", staff_views.block, name="staff_block"),
+    path("<int:pk>/queue/", staff_views.queue, name="staff_queue"),
+    path("<int:pk>/lotteries/", staff_views.lotteries, name="staff_lotteries"),
+    path("lottery/<int:pk>/draw/", staff_views.draw, name="staff_draw"),
+]

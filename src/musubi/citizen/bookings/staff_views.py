@@ -1,0 +1,296 @@
+"""Back office (職員用) pages of bookings: a resource's day with holders, booking for a caller,
+blocking a slot, cancelling with a notice, counter check-in and queue, and the reports.
+
+Every page that shows holders' names writes the audit trail first; every page needs
+``bookings.manage`` except the public "now serving" screen (``views_counter``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from musubi.citizen.bookings import counter, lottery, permissions, services, slots
+from musubi.citizen.bookings.errors import BookingError
+from musubi.citizen.bookings.models import Booking, Channel, LotteryWindow, Resource
+from musubi.citizen.bookings.views import month_context, month_of
+from musubi.platform.accounts.decorators import staff_required
+from musubi.platform.audit.models import Action
+from musubi.platform.audit.services import Subject, record
+
+PURPOSE = "施設・窓口予約の管理"
+
+
+class OnBehalfForm(forms.Form):
+    """A booking taken on the phone or at the counter (the slot comes from the page)."""
+
+    holder_name = forms.CharField(label=gettext_lazy("予約者名"), max_length=120)
+    holder_phone = forms.CharField(label=gettext_lazy("連絡先電話番号"), max_length=20)
+    channel = forms.ChoiceField(
+        label=gettext_lazy("受付経路"), choices=[Channel.choices[1], Channel.choices[2]]
+    )
+    party_size = forms.IntegerField(label=gettext_lazy("利用人数"), min_value=1, initial=1)
+    exemption = forms.ChoiceField(label=gettext_lazy("減免"), required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(code, services.exemption_label(code)) for code in services.exemptions()]
+        self.fields["exemption"].choices = [("", _("なし")), *choices]
+
+
+class LotteryForm(forms.Form):
+    """A lottery window: the month drawn, when entries open and close, days to confirm."""
+
+    month = forms.DateField(
+        label=gettext_lazy("対象月"), widget=forms.DateInput(attrs={"type": "month"}),
+        input_formats=["%Y-%m"],
+    )  # fmt: skip
+    opens_at = forms.DateTimeField(
+        label=gettext_lazy("申込開始"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    closes_at = forms.DateTimeField(
+        label=gettext_lazy("申込締切"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    confirm_days = forms.IntegerField(
+        label=gettext_lazy("当選者の確定期限（抽選から何日）"), min_value=1, max_value=60, initial=7
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("理由"), max_length=200)
+
+
+def _day_param(request: HttpRequest) -> dt.date:
+    raw = request.GET.get("date") or request.POST.get("date") or ""
+    try:
+        return dt.date.fromisoformat(raw) if raw else timezone.localdate()
+    except ValueError:
+        raise Http404(_("日付は YYYY-MM-DD の形で指定してください。")) from None
+
+
+@staff_required(permissions.MANAGE)
+def index(request: HttpRequest) -> HttpResponse:
+    """Every resource, with links to its day and to the reports."""
+    return render(
+        request,
+        "bookings/staff/index.html",
+        {"resources": services.managed_resources(request.user)},
+    )
+
+
+@staff_required(permissions.MANAGE)
+def day(request: HttpRequest, pk: int) -> HttpResponse:
+    """One resource's day: each slot with its bookings (holders shown: audited)."""
+    resource = get_object_or_404(services.managed_resources(request.user), pk=pk)
+    chosen = _day_param(request)
+    (shown,) = slots.days(resource, chosen, chosen)
+    bookings = services.bookings_on(chosen).filter(resource=resource)
+    record(
+        request,
+        action=Action.READ,
+        subject=Subject("booking-day", f"{resource.code}/{chosen}"),
+        what="予約者一覧",
+        purpose=PURPOSE,
+    )
+    rows = [(slot, [b for b in bookings if b.start == slot.start]) for slot in shown.slots]
+    context = {
+        "resource": resource,
+        "day": shown,
+        "rows": rows,
+        "form": OnBehalfForm(),
+        "previous": chosen - dt.timedelta(days=1),
+        "next": chosen + dt.timedelta(days=1),
+    }
+    return render(request, "bookings/staff/day.html", context)
+
+
+@staff_required(permissions.MANAGE)
+def month(request: HttpRequest, pk: int) -> HttpResponse:
+    """A resource's month for staff: seats booked of seats offered each day (no names)."""
+    resource = get_object_or_404(services.managed_resources(request.user), pk=pk)
+    context = {"resource": resource, **month_context(resource, month_of(request))}
+    return render(request, "bookings/staff/month.html", context)
+
+
+def _slot_start(request: HttpRequest) -> dt.datetime:
+    try:
+        start = dt.datetime.fromisoformat(request.POST.get("start", ""))
+    except ValueError:
+        raise Http404(_("予約枠が指定されていません。")) from None
+    return start if timezone.is_aware(start) else start.replace(tzinfo=slots.city_zone())
+
+
+def _back_to_day(resource: Resource, start: dt.datetime) -> HttpResponse:
+    local = timezone.localtime(start).date().isoformat()
+    return redirect(f"{reverse('bookings:staff_day', args=[resource.pk])}?date={local}")
+
+
+@staff_required(permissions.MANAGE)
+@require_POST
+def book_for_caller(request: HttpRequest, pk: int) -> HttpResponse:
+    resource = get_object_or_404(services.managed_resources(request.user), pk=pk)
+    start = _slot_start(request)
+    form = OnBehalfForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("予約者名・電話番号・人数を確認してください。"))
+        return _back_to_day(resource, start)
+    ask = services.Request(resource=resource, start=start, **form.cleaned_data)
+    try:
+        booking = services.book(ask, user=None, staff=request.user)
+    except BookingError as exc:
+        messages.error(request, exc.message)
+    else:
+        record(request, action=Action.CREATE, subject=booking, what="代理予約", purpose=PURPOSE)
+        messages.success(request, _("予約 %(ref)s を受け付けました。") % {"ref": booking.reference})
+    return _back_to_day(resource, start)
+
+
+@staff_required(permissions.MANAGE)
+@require_POST
+def block(request: HttpRequest, pk: int) -> HttpResponse:
+    resource = get_object_or_404(services.managed_resources(request.user), pk=pk)
+    start = _slot_start(request)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("受付停止の理由を入力してください。"))
+        return _back_to_day(resource, start)
+    try:
+        count = counter.block(resource, start, by=request.user, reason=form.cleaned_data["reason"])
+    except BookingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(count)s 席の受付を停止しました。") % {"count": count})
+    return _back_to_day(resource, start)
+
+
+@staff_required(permissions.MANAGE)
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel for the city with a reason; the holder is told by email when we have one."""
+    booking = get_object_or_404(
+        Booking.objects.select_related("resource", "user").filter(
+            resource__in=services.managed_resources(request.user)
+        ),
+        pk=pk,
+    )
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        sent = counter.cancel_with_notice(booking, by=request.user, reason=reason)
+    except BookingError as exc:
+        messages.error(request, exc.message)
+    else:
+        record(request, action=Action.UPDATE, subject=booking, what="予約取消", purpose=PURPOSE)
+        messages.success(
+            request,
+            _("取り消し、通知を送りました。") if sent else _("取り消しました（通知先なし）。"),
+        )
+    return _back_to_day(booking.resource, booking.start)
+
+
+@staff_required(permissions.MANAGE)
+def check_in(request: HttpRequest, token: str) -> HttpResponse:
+    """What a scanned QR code opens: check the holder in (GET shows, POST records)."""
+    try:
+        booking = counter.booking_for_token(token)
+    except (BookingError, Booking.DoesNotExist):
+        raise Http404(_("この QR コードは読み取れません。")) from None
+    if not services.managed_resources(request.user).filter(pk=booking.resource_id).exists():
+        raise Http404(_("この QR コードは読み取れません。"))
+    record(request, action=Action.READ, subject=booking, what="来庁受付", purpose=PURPOSE)
+    error = ""
+    if request.method == "POST":
+        try:
+            counter.check_in(booking)
+        except BookingError as exc:
+            error = exc.message
+    context = {"booking": booking, "error": error}
+    return render(request, "bookings/staff/check_in.html", context, status=422 if error else 200)
+
+
+@staff_required(permissions.MANAGE)
+def queue(request: HttpRequest, pk: int) -> HttpResponse:
+    """The counter's queue: who is waiting since when; POST calls the next one."""
+    resource = get_object_or_404(services.managed_resources(request.user), pk=pk)
+    if request.method == "POST":
+        called = counter.call_next(resource)
+        if called is None:
+            messages.info(request, _("待っている方はいません。"))
+        return redirect("bookings:staff_queue", pk=resource.pk)
+    record(
+        request,
+        action=Action.READ,
+        subject=Subject("booking-queue", resource.code),
+        what="窓口の待ち状況",
+        purpose=PURPOSE,
+    )
+    context = {
+        "resource": resource,
+        "waiting": counter.waiting(resource),
+        "serving": counter.now_serving(resource),
+        "now": timezone.now(),
+    }
+    return render(request, "bookings/staff/queue.html", context)
+
+
+@staff_required(permissions.MANAGE)
+def reports(request: HttpRequest) -> HttpResponse:
+    """Utilisation, no-shows, counter waits and public availability views for a period."""
+    today = timezone.localdate()
+    try:
+        first = dt.date.fromisoformat(request.GET.get("from") or today.replace(day=1).isoformat())
+        last = dt.date.fromisoformat(request.GET.get("to") or today.isoformat())
+    except ValueError:
+        raise Http404(_("日付は YYYY-MM-DD の形で指定してください。")) from None
+    if last < first or (last - first).days > 366:
+        raise Http404(_("期間は1年以内で指定してください。"))
+    context = {"rows": counter.figures(first, last), "first": first, "last": last}
+    return render(request, "bookings/staff/reports.html", context)
+
+
+@staff_required(permissions.MANAGE)
+def lotteries(request: HttpRequest, pk: int) -> HttpResponse:
+    """A resource's lotteries with their statistics; POST opens a new one."""
+    resource = get_object_or_404(services.managed_resources(request.user), pk=pk)
+    form = LotteryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lottery.create_window(resource, **form.cleaned_data)
+        except BookingError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("抽選を作成しました。"))
+            return redirect("bookings:staff_lotteries", pk=resource.pk)
+    windows = [(w, lottery.statistics(w)) for w in resource.lotteries.all()]
+    context = {"resource": resource, "form": form, "windows": windows}
+    status = 422 if request.method == "POST" else 200
+    return render(request, "bookings/staff/lotteries.html", context, status=status)
+
+
+@staff_required(permissions.MANAGE)
+@require_POST
+def draw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Draw a lottery now (the worker draws closed ones by itself)."""
+    window = get_object_or_404(
+        LotteryWindow.objects.filter(resource__in=services.managed_resources(request.user)), pk=pk
+    )
+    try:
+        lottery.draw(window)
+    except BookingError as exc:
+        messages.error(request, exc.message)
+    else:
+        record(
+            request, action=Action.UPDATE, subject=Subject("booking-lottery", str(window.pk)),
+            what="抽選の実施", purpose=PURPOSE,
+        )  # fmt: skip
+        messages.success(request, _("抽選しました。結果は公開ページに載っています。"))
+    return redirect("bookings:staff_lotteries", pk=window.resource_id)

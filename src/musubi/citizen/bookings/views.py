@@ -1,0 +1,284 @@
+"""Public availability pages (no login) and a resident's booking of a slot.
+
+Every page works without JavaScript: the month is a table whose cells say in words how
+many places are left, a slot is chosen by a link, booking is a plain form post.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import segno
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from musubi.citizen.bookings import billing, counter, icalfeed, lottery, services, slots, waitlist
+from musubi.citizen.bookings.errors import BookingError
+from musubi.citizen.bookings.forms import BookingForm
+from musubi.citizen.bookings.models import Booking, Channel, Kind, LotteryWindow, Resource
+from musubi.citizen.bookings.pdf import permit_pdf
+from musubi.platform.payments.errors import PaymentError
+
+
+def _resource(pk: int) -> Resource:
+    return get_object_or_404(services.public_resources(), pk=pk)
+
+
+def resources(request: HttpRequest) -> HttpResponse:
+    """Every bookable resource, grouped by kind."""
+    return render(request, "bookings/resources.html", {"resources": services.public_resources()})
+
+
+def month_of(request: HttpRequest) -> dt.date:
+    raw = request.GET.get("month", "")
+    try:
+        return dt.date.fromisoformat(f"{raw}-01") if raw else timezone.localdate().replace(day=1)
+    except ValueError:
+        raise Http404(_("月は YYYY-MM の形で指定してください。")) from None
+
+
+def month(request: HttpRequest, pk: int) -> HttpResponse:
+    """One month of a resource as a calendar table, the free places written in each cell."""
+    resource = _resource(pk)
+    first = month_of(request)
+    services.count_view(resource, timezone.localdate())
+    context = {"resource": resource, **month_context(resource, first)}
+    return render(request, "bookings/month.html", context)
+
+
+def month_context(resource: Resource, first: dt.date) -> dict:
+    """What a month calendar (public or staff) shows: the weeks and the months around."""
+    return {
+        "first": first,
+        "weeks": slots.month_grid(resource, first),
+        "previous": (first - dt.timedelta(days=1)).strftime("%Y-%m"),
+        "next": (first + dt.timedelta(days=32)).strftime("%Y-%m"),
+    }
+
+
+def day(request: HttpRequest, pk: int, date: str) -> HttpResponse:
+    """The slots of one day, each with the places left and a link to book it."""
+    resource = _resource(pk)
+    try:
+        chosen = dt.date.fromisoformat(date)
+    except ValueError:
+        raise Http404(_("日付は YYYY-MM-DD の形で指定してください。")) from None
+    (shown,) = slots.days(resource, chosen, chosen)
+    services.count_view(resource, timezone.localdate())
+    window = LotteryWindow.objects.filter(
+        resource=resource, month=chosen.replace(day=1), drawn_at__isnull=True
+    ).first()
+    context = {
+        "resource": resource,
+        "day": shown,
+        "holiday": slots.holiday_name(chosen),
+        "now": timezone.now(),
+        "lottery": window,
+        "lottery_open": bool(window and window.opens_at <= timezone.now() < window.closes_at),
+    }
+    return render(request, "bookings/day.html", context)
+
+
+def ical(request: HttpRequest, pk: int) -> HttpResponse:
+    """The resource's availability feed (RFC 5545) for calendar apps."""
+    resource = _resource(pk)
+    response = HttpResponse(icalfeed.feed(resource), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{resource.code}.ics"'
+    return response
+
+
+def _start_of(request: HttpRequest) -> dt.datetime:
+    try:
+        start = dt.datetime.fromisoformat(request.GET.get("start") or request.POST.get("start"))
+    except (TypeError, ValueError):
+        raise Http404(_("予約枠が指定されていません。")) from None
+    if timezone.is_naive(start):
+        start = start.replace(tzinfo=slots.city_zone())
+    return start
+
+
+@login_required
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Check the chosen slot, say the fee, then book it (a POST of the same page)."""
+    resource = _resource(pk)
+    start = _start_of(request)
+    form = BookingForm(request.POST or None, resource=resource)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        ask = services.Request(
+            resource=resource, start=start, channel=Channel.WEB, **form.cleaned_data
+        )
+        try:
+            booking = services.book(ask, user=request.user)
+        except BookingError as exc:
+            error = exc.message
+        else:
+            return redirect("bookings:booking", pk=booking.pk)
+    fee = _fee_preview(resource, request.user, start)
+    context = {"resource": resource, "start": start, "form": form, "error": error, "fee": fee}
+    return render(request, "bookings/review.html", context, status=422 if error else 200)
+
+
+def _fee_preview(resource: Resource, user, start: dt.datetime) -> int | None:
+    """The fee the user would pay, or None when a rule already refuses them."""
+    try:
+        is_resident = services.check_eligibility(
+            resource, user, start.astimezone(slots.city_zone()).date()
+        )
+    except BookingError:
+        return None
+    return services.fee_for(resource, is_resident, "")[1]
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    context = {
+        "bookings": services.my_bookings(request.user),
+        "waiting": waitlist.my_entries(request.user),
+        "entries": request.user.lottery_entries.select_related("window__resource"),
+    }
+    return render(request, "bookings/mine.html", context)
+
+
+def _my_booking(request: HttpRequest, pk: int) -> Booking:
+    return get_object_or_404(services.my_bookings(request.user), pk=pk)
+
+
+def _check_in_qr(booking: Booking) -> str:
+    """The confirmation's QR code (SVG): the check-in URL staff open by scanning it."""
+    path = reverse("bookings:staff_check_in", args=[counter.check_in_token(booking)])
+    return segno.make(settings.SITE_URL + path, error="m").svg_inline(
+        scale=4, title=_("受付用 QR コード")
+    )
+
+
+def _booking_page(request: HttpRequest, chosen: Booking, error: str = "") -> HttpResponse:
+    qr = _check_in_qr(chosen) if chosen.resource.kind == Kind.COUNTER else ""
+    context = {
+        "booking": chosen,
+        "qr": qr,
+        "error": error,
+        "refund_rules": billing.refund_rules() if chosen.fee_yen else (),
+    }
+    return render(request, "bookings/booking.html", context, status=422 if error else 200)
+
+
+@login_required
+def booking(request: HttpRequest, pk: int) -> HttpResponse:
+    return _booking_page(request, _my_booking(request, pk))
+
+
+@login_required
+@require_POST
+def pay(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "支払う": on to the payment provider's page for the booking's fee."""
+    chosen = _my_booking(request, pk)
+    if chosen.status != "provisional" or not chosen.fee_yen:
+        return _booking_page(request, chosen, _("この予約には支払うものがありません。"))
+    try:
+        return redirect(billing.start_paying(chosen))
+    except PaymentError as exc:
+        return _booking_page(request, chosen, exc.message)
+
+
+@login_required
+@require_POST
+def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take a seat held for a lottery win or a waiting-list offer (free of charge)."""
+    chosen = _my_booking(request, pk)
+    try:
+        services.confirm_hold(chosen)
+    except BookingError as exc:
+        return _booking_page(request, chosen, exc.message)
+    return redirect("bookings:booking", pk=chosen.pk)
+
+
+@login_required
+@require_POST
+def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move an appointment to another slot in one step (the old one is kept if that fails)."""
+    chosen = _my_booking(request, pk)
+    try:
+        moved = services.reschedule(chosen, _start_of(request), by=request.user)
+    except BookingError as exc:
+        return _booking_page(request, chosen, exc.message)
+    return redirect("bookings:booking", pk=moved.pk)
+
+
+@login_required
+@require_POST
+def join_waitlist(request: HttpRequest, pk: int) -> HttpResponse:
+    resource = _resource(pk)
+    start = _start_of(request)
+    try:
+        waitlist.join(resource, start, request.user)
+    except BookingError as exc:
+        return render(request, "bookings/message.html", {"error": exc.message}, status=422)
+    return redirect("bookings:mine")
+
+
+@login_required
+@require_POST
+def enter_lottery(request: HttpRequest, pk: int) -> HttpResponse:
+    window = get_object_or_404(LotteryWindow.objects.select_related("resource"), pk=pk)
+    try:
+        lottery.enter(window, request.user, _start_of(request))
+    except BookingError as exc:
+        return render(request, "bookings/message.html", {"error": exc.message}, status=422)
+    return redirect("bookings:mine")
+
+
+def lottery_results(request: HttpRequest, pk: int) -> HttpResponse:
+    """The public record of a lottery: seed, entries by number, winners, statistics."""
+    window = get_object_or_404(LotteryWindow.objects.select_related("resource"), pk=pk)
+    context = {"window": window, "results": lottery.results(window)}
+    return render(request, "bookings/lottery.html", context)
+
+
+def lottery_json(request: HttpRequest, pk: int) -> JsonResponse:
+    window = get_object_or_404(LotteryWindow.objects.select_related("resource"), pk=pk)
+    return JsonResponse(lottery.results(window), json_dumps_params={"ensure_ascii": False})
+
+
+def serving(request: HttpRequest, pk: int) -> HttpResponse:
+    """The public "now serving" screen by the counter: booking numbers only, no names.
+
+    With ``?auto=1`` (the display by the counter) it reloads itself every 15 seconds with a
+    meta refresh, no JavaScript; the reload is opt-in and can be stopped (WCAG 2.2.1).
+    """
+    resource = _resource(pk)
+    context = {
+        "auto": request.GET.get("auto") == "1",
+        "resource": resource,
+        "serving": counter.now_serving(resource),
+        "waiting": counter.waiting(resource).count(),
+    }
+    return render(request, "bookings/serving.html", context)
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    chosen = _my_booking(request, pk)
+    try:
+        services.cancel(chosen, by=request.user, reason=_("利用者による取消"))
+    except (BookingError, PaymentError) as exc:
+        return _booking_page(request, chosen, exc.message)
+    return redirect("bookings:booking", pk=chosen.pk)
+
+
+@login_required
+def permit(request: HttpRequest, pk: int) -> HttpResponse:
+    """利用許可書: only for a confirmed (paid or free) booking."""
+    chosen = _my_booking(request, pk)
+    if not services.permit_ready(chosen):
+        raise Http404(_("利用許可書は予約が確定してから発行されます。"))
+    response = HttpResponse(permit_pdf(chosen), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="permit-{chosen.reference}.pdf"'
+    return response

@@ -1,0 +1,96 @@
+"""Fixtures of the booking tests: a room with a fee, a counter service, times in Tokyo."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import translation
+
+from musubi.citizen.bookings.models import Kind, Resource
+from musubi.platform.accounts.models import Department, User
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+EVERY_DAY = {str(d): ["09:00", "21:00"] for d in range(1, 8)}
+# A Tuesday that is no public holiday; tests travel to the Monday before it.
+TUESDAY = dt.date(2026, 12, 8)
+NOW = dt.datetime(2026, 12, 7, 9, 0, tzinfo=TOKYO)
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=TOKYO)
+
+
+@pytest.fixture
+def department(db) -> Department:
+    return Department.objects.get_or_create(
+        code="shogai", defaults={"name": "生涯学習課", "name_en": "Lifelong Learning"}
+    )[0]
+
+
+@pytest.fixture
+def room(department) -> Resource:
+    """公民館 会議室: one party per 3-hour slot, 市内 1,000 yen, 市外 2,000 yen."""
+    return Resource.objects.create(
+        code="kominkan-kaigi",
+        kind=Kind.ROOM,
+        name_ja="公民館 会議室",
+        name_en="Community hall meeting room",
+        department=department,
+        capacity=1,
+        max_party=30,
+        slot_minutes=180,
+        hours={str(d): ["09:00", "21:00"] for d in range(1, 7)},  # closed on Sundays
+        min_notice_hours=24,
+        max_advance_days=90,
+        monthly_quota=2,
+        fee_resident_yen=1000,
+        fee_nonresident_yen=2000,
+        payment_days=7,
+    )
+
+
+@pytest.fixture
+def counter(department) -> Resource:
+    """介護相談: 30-minute appointments, two staff, free, every day."""
+    return Resource.objects.create(
+        code="kaigo-sodan",
+        kind=Kind.COUNTER,
+        name_ja="介護相談",
+        name_en="Long-term care consultation",
+        department=department,
+        capacity=2,
+        max_party=3,
+        slot_minutes=30,
+        hours=EVERY_DAY,
+        open_on_holidays=True,
+    )
+
+
+@pytest.fixture
+def resident_user(register_resident) -> User:
+    """A 市内 resident whose account is linked to the registry."""
+    from musubi.platform.residents import services as residents
+
+    person = register_resident()
+    user = User.objects.create_user(
+        username="hanako@example.jp", email="hanako@example.jp", password="long-enough-pass-1"
+    )
+    residents.link_account(user, person, "counter")
+    return user
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    """Someone from outside the city (no registry link)."""
+    return User.objects.create_user(
+        username="visitor@example.com", email="visitor@example.com", password="long-enough-pass-1"
+    )
+
+
+@pytest.fixture(autouse=True)
+def in_japanese():
+    """Messages are asserted in Japanese, whatever an earlier request left activated."""
+    with translation.override("ja"):
+        yield

@@ -1,0 +1,53 @@
+"""The demo: synthetic Komagane facilities and counters, bookings made through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from musubi.citizen.bookings import demo
+from musubi.citizen.bookings.models import Booking, Kind, Resource
+from musubi.platform.accounts import demo as accounts_demo
+from musubi.platform.accounts.services import has_permission
+from musubi.platform.residents import services as residents
+from musubi.platform.residents.models import District, Relationship
+
+
+@pytest.fixture
+def small_city(db):
+    residents.ensure_districts()
+    district = District.objects.get(name="中沢")
+    for number, given in enumerate(["一郎", "二郎", "三郎", "四郎"], start=1):
+        address = residents.create_address(
+            district=district, postal_code="399-4231", town="中沢", banchi=f"{number}00"
+        )
+        residents.move_in(
+            residents.PersonDetails(
+                "駒ヶ根", given, "コマガネ", "イチロウ", dt.date(1980, 5, number), "1"
+            ),
+            household=residents.new_household(address),
+            relationship=Relationship.HEAD,
+            on=dt.date(2020, 4, 1),
+        )
+    accounts_demo.seed_accounts()
+
+
+def test_seed_makes_labelled_resources_and_bookings_and_is_repeatable(small_city):
+    counts = demo.seed()
+    assert counts["bookable resources"] == 7
+    assert counts["bookings"] > 20
+    assert set(Resource.objects.values_list("synthetic", flat=True)) == {True}
+    assert Resource.objects.filter(kind=Kind.COUNTER).count() == 3
+    assert Booking.objects.filter(resource__code="bunka-center-daihall").exists()
+    demo.load_resources()
+    assert Resource.objects.count() == 7
+    demo.clear()
+    assert not Resource.objects.exists()
+
+
+def test_facility_staff_manage_bookings_in_the_demo(small_city):
+    from musubi.platform.accounts.models import User
+
+    clerk = User.objects.get(email=accounts_demo.staff_email("shakaikyoiku", "clerk"))
+    assert has_permission(clerk, "bookings.manage")
