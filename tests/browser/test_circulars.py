@@ -1,0 +1,91 @@
+"""In Chromium: a 組長 posts a circular with a question, a resident of the 組 reads it and
+answers, the 組長 sees the tally; axe on every page, in Japanese and English."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from musubi.community.circulars import leaders
+from musubi.platform.accounts.models import User
+from musubi.platform.residents import services as residents
+from musubi.platform.residents.models import District, Kumi, Relationship, Resident
+
+pytestmark = pytest.mark.browser
+
+
+def _head(kumi: Kumi, family: str, banchi: str) -> Resident:
+    address = residents.create_address(
+        district=kumi.district, kumi=kumi, postal_code="399-4231", town="中沢", banchi=banchi
+    )
+    person = residents.PersonDetails(family, "太郎", "テスト", "タロウ", dt.date(1970, 1, 1), "1")
+    return residents.move_in(
+        person,
+        household=residents.new_household(address),
+        relationship=Relationship.HEAD,
+        on=dt.date(2020, 1, 1),
+    )
+
+
+def _signed_in(new_context, live_server, resident: Resident, language: str):
+    email = f"r{resident.pk}@example.jp"
+    user = User.objects.filter(email=email).first() or User.objects.create_user(
+        username=email, email=email, password="browser-test-pass-1"
+    )
+    residents.link_account(user, resident, method="demo")
+    client = Client()
+    client.force_login(user)
+    context = new_context(language)
+    cookie = {"name": "sessionid", "value": client.cookies["sessionid"].value}
+    context.add_cookies([{**cookie, "url": live_server.url}])
+    return context.new_page()
+
+
+@pytest.fixture
+def kumi(transactional_db) -> Kumi:
+    residents.ensure_districts()
+    found = Kumi.objects.get(district=District.objects.get(code="nakazawa"), number=1)
+    leader = _head(found, "組長", "1")
+    start = timezone.localdate() - dt.timedelta(days=1)
+    leaders.appoint(leader, role="kumicho", district=found.district, kumi=found,
+                    term_start=start, term_end=None, by=None)  # fmt: skip
+    return found
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_post_read_reply_and_tally(kumi, new_context, live_server, axe, language):
+    leader = Resident.objects.get(family_name="組長")
+    neighbour = _head(kumi, "隣人", "2")
+    page = _signed_in(new_context, live_server, leader, language)
+    page.goto("/circulars/lead/new/")
+    axe(page)
+    page.fill("#id_title_ja", "草刈り")
+    page.fill("#id_title_en", "Grass cutting")
+    page.fill("#id_body_ja", "日曜日に草刈りをします。")
+    page.fill("#id_body_en", "We cut the grass on Sunday.")
+    page.check(f"input[name=targets][value=k{kumi.pk}]")
+    page.check("#id_ask_attendance")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/circulars/lead/*/")
+    axe(page)
+
+    resident = _signed_in(new_context, live_server, neighbour, language)
+    resident.goto("/circulars/")
+    axe(resident)
+    resident.get_by_role("link", name="草刈り" if language == "ja" else "Grass cutting").click()
+    axe(resident)
+    resident.get_by_role(
+        "button", name="確認しました" if language == "ja" else "I have read this"
+    ).click()
+    resident.get_by_label("出席" if language == "ja" else "Attend", exact=True).check()
+    resident.get_by_role("button", name="回答する" if language == "ja" else "Answer").click()
+    assert "隣人 太郎" in resident.locator("main").inner_text()
+    axe(resident)
+
+    page.reload()
+    tally = page.locator("main table").first.inner_text()
+    assert "1" in tally and ("出席" in tally or "Attend" in tally)
+    axe(page)
