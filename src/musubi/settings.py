@@ -172,6 +172,93 @@ SIGNATURE_CRLS: str = env(
     "signing certificates (CRLs included in a signature are used too). Keep them fresh: "
     "a CRL past its nextUpdate makes verification indeterminate.",
 )
+MAP_TILE_URL: str = env(
+    "MUSUBI_MAP_TILE_URL",
+    "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png",
+    "XYZ tile URL of the base map in the map viewer (default: 地理院タイル, standard map).",
+)
+MAP_TILE_ATTRIBUTION: str = env(
+    "MUSUBI_MAP_TILE_ATTRIBUTION",
+    '<a href="https://maps.gsi.go.jp/development/ichiran.html">国土地理院</a>',
+    "Attribution HTML shown on the map for the base map tiles.",
+)
+
+PAYMENTS_PROVIDERS: list[str] = env(
+    "MUSUBI_PAYMENTS_PROVIDERS",
+    ["demo"],
+    "Comma-separated payment providers residents may pay through. The demo provider takes "
+    "no money (its payment page is labelled デモ): leave it out in production.",
+    kind="list",
+)
+PAYMENTS_DEMO_SECRET: str = env(
+    "MUSUBI_PAYMENTS_DEMO_SECRET",
+    "",
+    "Shared secret with which the demo payment provider signs its webhooks "
+    "(HMAC-SHA256 over timestamp + body). Empty: derived from the Django secret key, "
+    "which is enough for the demo because it signs and verifies in the same instance.",
+)
+
+LINE_API_URL: str = env(
+    "MUSUBI_LINE_API_URL",
+    "https://api.line.me",
+    "Base URL of the LINE Messaging API (a local peer's URL in tests and benchmarks).",
+)
+LINE_CHANNEL_ACCESS_TOKEN: str = env(
+    "MUSUBI_LINE_CHANNEL_ACCESS_TOKEN",
+    "",
+    "Channel access token of the city's LINE official account. Empty: the LINE channel "
+    "answers every delivery as failed (temporary) until it is set.",
+)
+LINE_CHANNEL_SECRET: str = env(
+    "MUSUBI_LINE_CHANNEL_SECRET",
+    "",
+    "Channel secret of the LINE official account; verifies the x-line-signature of webhook "
+    "calls. Empty: every webhook call is refused.",
+)
+SMS_API_URL: str = env(
+    "MUSUBI_SMS_API_URL",
+    "https://api.twilio.com",
+    "Base URL of the SMS provider's Messages API (Twilio-compatible).",
+)
+SMS_ACCOUNT_SID: str = env("MUSUBI_SMS_ACCOUNT_SID", "", "SMS provider account SID (user name).")
+SMS_AUTH_TOKEN: str = env("MUSUBI_SMS_AUTH_TOKEN", "", "SMS provider auth token (password).")
+SMS_FROM: str = env(
+    "MUSUBI_SMS_FROM",
+    "",
+    "Sender of SMS: an E.164 number or an alphanumeric sender ID registered with the provider.",
+)
+VAPID_PRIVATE_KEY: str = env(
+    "MUSUBI_VAPID_PRIVATE_KEY",
+    "",
+    "Web Push VAPID private key (PEM, or the raw P-256 key in base64url). Empty: a key pair "
+    "is generated once and kept in MUSUBI_DATA_DIR (fine for the demo; set it in production, "
+    "since browsers' subscriptions are bound to the public key).",
+)
+VAPID_PUBLIC_KEY: str = env(
+    "MUSUBI_VAPID_PUBLIC_KEY",
+    "",
+    "Web Push VAPID public key (uncompressed P-256 point in base64url), given to browsers. "
+    "Empty: derived from the private key.",
+)
+VAPID_SUBJECT: str = env(
+    "MUSUBI_VAPID_SUBJECT",
+    "",
+    "Contact the push services may use (mailto: or https: URL). Empty: mailto:MUSUBI_EMAIL_FROM.",
+)
+NOTIFY_LEASE_SECONDS: int = env(
+    "MUSUBI_NOTIFY_LEASE_SECONDS",
+    120,
+    "How long an outbox worker holds the deliveries it claimed; after a crash they are "
+    "retried (with the same idempotency key) once this has passed.",
+    kind="int",
+)
+NOTIFY_EMERGENCY_SECOND_APPROVER: bool = env(
+    "MUSUBI_NOTIFY_EMERGENCY_SECOND_APPROVER",
+    False,
+    "Emergency notices need a second staff member's approval before they are sent, "
+    "unless their template is pre-approved for emergencies.",
+    kind="bool",
+)
 
 for _directory in (DATA_DIR, DATA_DIR / "static", DATA_DIR / "files"):
     _directory.mkdir(parents=True, exist_ok=True)
@@ -229,9 +316,12 @@ INSTALLED_APPS = [
     "musubi.platform.forms",
     "musubi.platform.files",
     "musubi.platform.signatures",
+    "musubi.platform.payments",
     "musubi.platform.notify",
     "musubi.citizen.procedures",
     "musubi.citizen.bookings",
+    "musubi.community.circulars",
+    "leaflet",
     "musubi.data.maps",
     "musubi.data.opendata",
     "musubi.platform.api",
@@ -325,11 +415,20 @@ CACHES = {
     )
 }
 
+# notify-emergency first: a worker listening to several queues takes emergencies before routine
+# mail; notify: the hub's routine lane.
+TASK_QUEUES = ["notify-emergency", "notify", "default"]
+# Background work waits in the database by default (nothing else to run); with Redis configured
+# it goes through RQ, so workers can be added side by side on other machines.
 TASKS = {
     "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "BACKEND": "django_tasks_rq.RQBackend" if REDIS_URL else "django_tasks_db.DatabaseBackend",
+        "QUEUES": TASK_QUEUES,
     }
 }
+if REDIS_URL:
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {name: {"URL": REDIS_URL} for name in TASK_QUEUES}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -352,6 +451,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ApplicationStatusEnum": "musubi.citizen.procedures.models.Status",
         "ResidentStatusEnum": "musubi.platform.residents.models.Status",
+        "BookingStatusEnum": "musubi.citizen.bookings.models.Status",
+        "BookingChannelEnum": "musubi.citizen.bookings.models.Channel",
+        "ApplicationChannelEnum": "musubi.citizen.procedures.models.Channel",
+        "PaymentStateEnum": "musubi.platform.payments.models.State",
+        "MessageStateEnum": "musubi.platform.notify.models.MessageState",
     },
 }
 

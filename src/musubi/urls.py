@@ -2,6 +2,7 @@ from django.conf.urls.i18n import i18n_patterns  # noqa: F401
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from musubi.data.maps import ogc_views
 from musubi.platform.api import views as api_views
 
 urlpatterns = [
@@ -20,8 +21,11 @@ urlpatterns = [
     path("notices/", include("musubi.platform.notify.urls")),
     path("bookings/", include("musubi.citizen.bookings.urls")),
     path("maps/", include("musubi.data.maps.urls")),
+    path("ogc", ogc_views.landing),  # clients append to the bare address; no redirect
     path("ogc/", include("musubi.data.maps.ogc_urls")),
     path("opendata/", include("musubi.data.opendata.urls")),
     path("", include("musubi.data.opendata.ckan_urls")),
+    path("payments/", include("musubi.platform.payments.urls")),
+    path("circulars/", include("musubi.community.circulars.urls")),
     path("", include("musubi.platform.ui.urls")),
 ]

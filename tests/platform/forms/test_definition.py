@@ -119,8 +119,8 @@ def test_a_file_field_cannot_sit_inside_a_repeating_group(sample):
     problems = check_definition(sample)
     assert any(
         p.endswith(
-            "(children).fields[%d] (certificate): a file field cannot be inside a group"
-            % (len(group["fields"]) - 1)
+            f"(children).fields[{len(group['fields']) - 1}] (certificate): "
+            "a file field cannot be inside a group"
         )
         for p in problems
     ), problems
