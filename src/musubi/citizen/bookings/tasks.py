@@ -4,7 +4,8 @@ Each provisional booking schedules one ``expire_if_unpaid`` for its deadline (ru
 ``musubi worker``); the worker's clock runs ``sweep_unpaid`` every minute to catch any the
 queue lost. Both only move a row that is still provisional and overdue, so running them twice
 changes nothing. The clock also runs ``draw_due``, which draws every lottery whose entries
-have closed.
+have closed, ``remind_tomorrow`` (the day-before reminder, once per booking) and
+``send_checkup_notices`` (a check-up programme's notice on its notice date, once per person).
 
 From payments: ``payments.paid`` confirms the booking, or refunds the money automatically
 when the booking lapsed or was cancelled before it arrived; ``payments.expired`` releases the
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from musubi.citizen.bookings import billing, lottery, services, waitlist
+from musubi.citizen.bookings import billing, lottery, notices, services, waitlist
 from musubi.citizen.bookings.errors import NotAllowed
 from musubi.citizen.bookings.models import Booking, Origin
 from musubi.platform.events import periodic
@@ -47,6 +48,16 @@ def schedule_expiry(booking_id: int, status: str, **_payload: object) -> None:
 @periodic.every(60)
 def draw_due() -> int:
     return lottery.draw_due()
+
+
+@periodic.every(600)
+def remind_tomorrow() -> int:
+    return notices.remind_due()
+
+
+@periodic.every(3600)
+def send_checkup_notices() -> int:
+    return notices.send_due_checkup_notices()
 
 
 def _booking_paid_for(subject_app: str, subject_id: str) -> Booking | None:

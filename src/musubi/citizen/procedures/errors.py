@@ -6,23 +6,11 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy
 
-from musubi.platform.languages import in_every_language
+from musubi.platform.languages import LocalizedError
 
 
-class ProcedureError(Exception):
-    """Base: ``message`` in the active language, ``messages()`` as ``{"ja": …, "en": …}``."""
-
-    def __init__(self, text: Any, **params: Any) -> None:
-        self.text = text  # a lazy gettext string, so it can be shown in any language
-        self.params = params
-        super().__init__(self.message)
-
-    @property
-    def message(self) -> str:
-        return str(self.text) % self.params if self.params else str(self.text)
-
-    def messages(self) -> dict[str, str]:
-        return in_every_language(lambda: self.message)
+class ProcedureError(LocalizedError):
+    """Base of every refusal of this app (``message``, ``messages()``)."""
 
 
 class TransitionNotAllowed(ProcedureError):

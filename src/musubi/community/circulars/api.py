@@ -297,6 +297,16 @@ def _overseen(request: Request, pk: int) -> tuple[Circular, Jurisdiction]:
     return found, where
 
 
+def _household_table(
+    request: Request, pk: int, what: str
+) -> tuple[Circular, list[oversight.HouseholdRow]]:
+    """The circular's per-household rows in the caller's areas; reading them is audited."""
+    circular, where = _overseen(request, pk)
+    purpose = oversight.AUDIT_PURPOSE
+    record(request, action=Action.READ, subject=circular, what=what, purpose=purpose)
+    return circular, oversight.rows(circular, where)
+
+
 @extend_schema(tags=["circulars"])
 class Unread(APIView):
     """Households of the caller's areas that have not read the circular (audited)."""
@@ -305,15 +315,7 @@ class Unread(APIView):
 
     @extend_schema(responses=UnreadSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        circular, where = _overseen(request, pk)
-        record(
-            request,
-            action=Action.READ,
-            subject=circular,
-            what="unread",
-            purpose=oversight.AUDIT_PURPOSE,
-        )
-        table = oversight.rows(circular, where)
+        _circular, table = _household_table(request, pk, "unread")
         body = {
             "households": len(table),
             "read": sum(1 for row in table if row.read),
@@ -330,15 +332,7 @@ class Tallies(APIView):
 
     @extend_schema(responses=TalliesSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        circular, where = _overseen(request, pk)
-        record(
-            request,
-            action=Action.READ,
-            subject=circular,
-            what="tallies",
-            purpose=oversight.AUDIT_PURPOSE,
-        )
-        table = oversight.rows(circular, where)
+        circular, table = _household_table(request, pk, "tallies")
         summary = oversight.summary(table)
         questions = [
             {

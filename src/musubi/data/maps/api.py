@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from musubi.data.maps import permissions, services
 from musubi.data.maps.geometry import GeometryError
-from musubi.data.maps.models import Feature, Layer
+from musubi.data.maps.models import LAYER_FIELDS, Feature, Layer
 from musubi.platform.accounts import services as accounts
 from musubi.platform.api.idempotency import idempotent
 from musubi.platform.api.models import ApiToken
@@ -84,25 +84,7 @@ class MapLayerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Layer
-        fields = [
-            "code",
-            "name",
-            "name_en",
-            "description",
-            "description_en",
-            "department",
-            "visibility",
-            "geometry_type",
-            "colour",
-            "marker",
-            "legend",
-            "legend_en",
-            "synthetic",
-            "source_note",
-            "source_note_en",
-            "updated_at",
-            "feature_count",
-        ]
+        fields = [*LAYER_FIELDS, "updated_at", "feature_count"]
 
 
 class MapFeatureSerializer(serializers.Serializer):

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy
 
 from musubi.data.maps import permissions, services
-from musubi.data.maps.models import Layer
+from musubi.data.maps.models import LAYER_FIELDS, Layer
 from musubi.platform.accounts.decorators import staff_required
 from musubi.platform.audit.models import Action
 from musubi.platform.audit.services import record, subject_of
@@ -45,23 +45,7 @@ class LayerForm(forms.ModelForm):
 
     class Meta:
         model = Layer
-        fields = [
-            "code",
-            "name",
-            "name_en",
-            "description",
-            "description_en",
-            "department",
-            "visibility",
-            "geometry_type",
-            "colour",
-            "marker",
-            "legend",
-            "legend_en",
-            "synthetic",
-            "source_note",
-            "source_note_en",
-        ]
+        fields = LAYER_FIELDS
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "description_en": forms.Textarea(attrs={"rows": 3}),

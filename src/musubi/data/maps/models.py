@@ -58,6 +58,26 @@ class Layer(models.Model):
         return self.visibility == Visibility.PUBLIC
 
 
+# what the department managing a layer describes (its form and the API show the same fields)
+LAYER_FIELDS = [
+    "code",
+    "name",
+    "name_en",
+    "description",
+    "description_en",
+    "department",
+    "visibility",
+    "geometry_type",
+    "colour",
+    "marker",
+    "legend",
+    "legend_en",
+    "synthetic",
+    "source_note",
+    "source_note_en",
+]
+
+
 class Feature(models.Model):
     """One thing on the map: a GeoJSON geometry in WGS84 with its attributes."""
 
