@@ -60,6 +60,7 @@ def test_mypage_shows_the_linked_record_with_wareki_birthdate(
     assert "昭和64年1月7日" in body
     assert "中沢1234-5" in body
     assert linked_resident.household.number in body
+    assert 'href="/notices/preferences/"' in body  # a linked resident can choose channels
     client.cookies["django_language"] = "en"
     assert "7 Jan 1989 (Showa 64)" in client.get("/mypage/").content.decode()
 

@@ -530,3 +530,25 @@ def remove_contact(resident_id: int, kind: str, value: str) -> int:
         resident_id=resident_id, kind=kind, value=value
     ).delete()
     return deleted
+
+
+def contacts_of(resident_id: int) -> list[ContactPoint]:
+    """Every contact of one resident, verified or not, for the resident's own settings page."""
+    return list(ContactPoint.objects.filter(resident_id=resident_id).order_by("kind", "id"))
+
+
+def add_contact(resident_id: int, kind: str, value: str) -> ContactPoint:
+    """Record ``value`` as a contact still to be proven (an email awaiting its link).
+
+    Unverified contacts are never sent to, so a typo cannot reach a stranger; a contact the
+    resident already has (letter case aside) is refused rather than added twice.
+    """
+    if kind not in ContactKind.values:
+        raise RegistryError(_("連絡先の種類「%(value)s」は使えません。") % {"value": kind})
+    if not Resident.objects.filter(pk=resident_id, status=Status.ACTIVE).exists():
+        raise RegistryError(_("住民でない記録には連絡先を登録できません。"))
+    if ContactPoint.objects.filter(
+        resident_id=resident_id, kind=kind, value__iexact=value
+    ).exists():
+        raise RegistryError(_("この連絡先はすでに登録されています。"))
+    return ContactPoint.objects.create(resident_id=resident_id, kind=kind, value=value)
