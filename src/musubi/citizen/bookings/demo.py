@@ -1,5 +1,6 @@
-"""Demo data: synthetic Komagane facilities and counter services, and a few bookings made
-through the real services by the demo residents (so calendars and reports show something)."""
+"""Demo data: synthetic Komagane facilities, counter services and check-up sites, a few
+bookings made through the real services by the demo residents (so calendars and reports show
+something), and the 令和9年度 check-up programme (``data/demo_checkups.yaml``)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from pathlib import Path
 import yaml
 from django.utils import timezone
 
-from musubi.citizen.bookings import services, slots
+from musubi.citizen.bookings import checkups, services, slots
+from musubi.citizen.bookings.checkup_models import Application, Programme
 from musubi.citizen.bookings.errors import BookingError
-from musubi.citizen.bookings.models import AvailabilityView, Booking, ClosedDay, Resource
+from musubi.citizen.bookings.models import AvailabilityView, Booking, ClosedDay, Kind, Resource
 from musubi.platform.accounts import demo as accounts_demo
 from musubi.platform.accounts.models import Department, User
 
 RESOURCES = Path(__file__).resolve().parent / "data" / "demo_resources.yaml"
+CHECKUPS = Path(__file__).resolve().parent / "data" / "demo_checkups.yaml"
 DEMO_BOOKINGS = 6
 
 
@@ -48,6 +51,8 @@ def _book_some(resources: list[Resource]) -> int:
     )
     made = 0
     for resource in resources:
+        if resource.kind == Kind.CHECKUP:
+            continue  # sessions are booked from a check-up application
         for number, start in enumerate(_future_starts(resource, DEMO_BOOKINGS)):
             user = residents[number % len(residents)] if residents else None
             ask = services.Request(resource=resource, start=start, purpose="デモ")
@@ -59,13 +64,39 @@ def _book_some(resources: list[Resource]) -> int:
     return made
 
 
+def load_programme() -> Programme:
+    """The demo programme with the default flow and its sites (left alone if it exists)."""
+    spec = yaml.safe_load(CHECKUPS.read_text(encoding="utf-8"))
+    found = Programme.objects.filter(fiscal_year=spec["fiscal_year"]).first()
+    if found:
+        return found
+    programme = checkups.create_programme(
+        spec["fiscal_year"],
+        Department.objects.get(code=spec["department"]),
+        fees={code: entry["fee"] for code, entry in spec["types"].items()},
+    )
+    Programme.objects.filter(pk=programme.pk).update(synthetic=True)
+    for checkup in programme.types.all():
+        codes = spec["types"][checkup.code]["sites"]
+        checkup.sites.set(Resource.objects.filter(code__in=codes))
+    return programme
+
+
 def seed() -> dict[str, int]:
     resources = load_resources()
-    return {"bookable resources": len(resources), "bookings": _book_some(resources)}
+    programme = load_programme()
+    return {
+        "bookable resources": len(resources),
+        "bookings": _book_some(resources),
+        "check-up types": programme.types.count(),
+    }
 
 
 def clear() -> None:
     synthetic = Resource.objects.filter(synthetic=True)
+    programmes = Programme.objects.filter(synthetic=True)
+    Application.objects.filter(checkup__programme__in=programmes).delete()
+    programmes.delete()
     Booking.objects.filter(resource__in=synthetic).delete()
     AvailabilityView.objects.filter(resource__in=synthetic).delete()
     ClosedDay.objects.filter(resource__in=synthetic).delete()

@@ -54,6 +54,11 @@ class Resource(models.Model):
     min_age = models.PositiveSmallIntegerField(_("対象年齢（下限）"), null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(_("対象年齢（上限）"), null=True, blank=True)
     sex = models.CharField(_("対象の性別"), max_length=1, blank=True)
+    address = models.CharField(_("所在地"), max_length=200, blank=True)
+    latitude = models.DecimalField(_("緯度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(
+        _("経度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
     synthetic = models.BooleanField(_("デモ用の架空データ"), default=False)
     active = models.BooleanField(_("公開"), default=True)
 
@@ -172,6 +177,7 @@ class Booking(models.Model):
     cancel_reason = models.CharField(_("取消理由"), max_length=200, blank=True)
     checked_in_at = models.DateTimeField(_("到着日時"), null=True, blank=True)
     served_at = models.DateTimeField(_("対応開始日時"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("前日のお知らせ送信日時"), null=True, blank=True)
 
     class Meta:
         ordering = ["start", "seat"]
@@ -347,3 +353,7 @@ class WaitlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource_id} {self.start:%Y-%m-%d %H:%M} {self.user_id}"
+
+
+# The check-up models live in their own module; importing it here registers them with the app.
+import musubi.citizen.bookings.checkup_models  # noqa: E402, F401

@@ -1,21 +1,31 @@
-"""Messages to residents about lotteries and waiting lists, in each person's language,
-through the notification hub (``notify.send_to_user``: email after commit)."""
+"""Messages to residents through the notification hub, in each person's language: lottery
+and waiting-list news and the day-before reminder (``notify.send_to_user``: email after
+commit), and the yearly check-up notice to every eligible resident (``notify.compose``: each
+person's own channel, paper for a household with none)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from musubi.citizen.bookings import slots
-from musubi.citizen.bookings.models import Booking, Resource
+from musubi.citizen.bookings import checkups, slots
+from musubi.citizen.bookings.checkup_models import Notice, Programme
+from musubi.citizen.bookings.models import Booking, Resource, Status
 from musubi.platform.notify import services as notify
+from musubi.platform.notify.models import Message, Template
 
 SOURCE = "bookings"
+CHECKUP_NOTICE = "bookings-checkup-notice"
+TEMPLATES_FILE = Path(__file__).resolve().parent / "data" / "checkup_notice.json"
 
 
 def _local(when: dt.datetime) -> str:
@@ -66,3 +76,101 @@ def released(user: Any, resource: Resource, start: dt.datetime) -> None:
         day = start.astimezone(slots.city_zone()).date().isoformat()
         path = reverse("bookings:day", args=[resource.pk, day])
         _send(user, _("抽選の枠が空きました"), body, path)
+
+
+def reminded(booking: Booking) -> None:
+    """The day before: where and when, and how to cancel or (a counter) change the time."""
+    with translation.override(_language_of(booking.user)):
+        body = _(
+            "明日 %(start)s に %(resource)s の予約があります（予約番号 %(ref)s）。"
+            "都合が悪くなったときは次のページから取り消してください。"
+        ) % {
+            "resource": booking.resource.name,
+            "start": _local(booking.start),
+            "ref": booking.reference,
+        }
+        path = reverse("bookings:booking", args=[booking.pk])
+        _send(booking.user, _("明日の予約のお知らせ"), body, path)
+
+
+def remind_due(now: dt.datetime | None = None) -> int:
+    """Remind the holders of tomorrow's confirmed bookings (Tokyo day) once each: the row is
+    claimed by setting ``reminded_at`` in the same transaction as the message is queued."""
+    now = now or timezone.now()
+    tomorrow = now.astimezone(slots.city_zone()).date() + dt.timedelta(days=1)
+    since = dt.datetime.combine(tomorrow, dt.time(0), slots.city_zone())
+    due = Booking.objects.filter(
+        status=Status.CONFIRMED, user__isnull=False, reminded_at__isnull=True,
+        start__gte=since, start__lt=since + dt.timedelta(days=1),
+    ).select_related("resource", "user")  # fmt: skip
+    count = 0
+    for booking in due:
+        with transaction.atomic():
+            if Booking.objects.filter(pk=booking.pk, reminded_at__isnull=True).update(
+                reminded_at=now
+            ):
+                reminded(booking)
+                count += 1
+    return count
+
+
+@cache
+def _template_spec() -> dict[str, Any]:
+    return json.loads(TEMPLATES_FILE.read_text(encoding="utf-8"))[CHECKUP_NOTICE]
+
+
+def _notice_template() -> Template:
+    """The hub's check-up notice template, made from our data file the first time."""
+    found = Template.objects.filter(code=CHECKUP_NOTICE).first()
+    if found:
+        return found
+    spec = _template_spec()
+    return notify.save_template(
+        Template(
+            code=CHECKUP_NOTICE, name=spec["name"], subjects=spec["subjects"],
+            bodies=spec["bodies"], placeholders=spec["placeholders"],
+        )
+    )  # fmt: skip
+
+
+def _notice_values(programme: Programme) -> dict[str, str]:
+    return {
+        "reiwa": str(programme.fiscal_year - 2018),
+        "fiscal_year": str(programme.fiscal_year),
+        "apply_from": programme.apply_from.isoformat(),
+        "apply_until": programme.apply_until.isoformat(),
+        "book_from": programme.book_from.isoformat(),
+        "url": settings.SITE_URL.rstrip("/") + reverse("bookings:checkups"),
+    }
+
+
+def send_checkup_notice(programme: Programme, *, by: Any = None) -> Message | None:
+    """Send the programme's notice to every eligible resident not sent it yet (None when
+    there is no one new). Claiming the programme row first serialises two runs, so a second
+    run (the clock and a member of staff, two workers) finds everyone already noticed."""
+    with transaction.atomic():
+        Programme.objects.filter(pk=programme.pk).update(noticed_at=timezone.now())
+        already = set(
+            Notice.objects.filter(programme=programme).values_list("resident_id", flat=True)
+        )
+        new = [p for p in checkups.eligible_residents(programme) if p.pk not in already]
+        if not new:
+            return None
+        message = notify.compose(
+            template=_notice_template(), values=_notice_values(programme),
+            audience={"kind": "residents", "residents": [p.number for p in new]},
+            created_by=by, publish_onsite=False, department=programme.department, source=SOURCE,
+        )  # fmt: skip
+        Notice.objects.bulk_create(
+            Notice(programme=programme, resident=p, message_id=message.pk) for p in new
+        )
+    return message
+
+
+def send_due_checkup_notices(today: dt.date | None = None) -> int:
+    """The worker's clock: programmes whose notice date has come and that were never sent."""
+    today = today or timezone.localdate()
+    due = Programme.objects.filter(
+        noticed_at__isnull=True, notice_on__lte=today, apply_until__gte=today
+    )
+    return sum(send_checkup_notice(programme) is not None for programme in due)

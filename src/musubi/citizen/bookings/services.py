@@ -35,6 +35,7 @@ from musubi.citizen.bookings.models import (
     Booking,
     Channel,
     FeeCategory,
+    Kind,
     LotteryWindow,
     QuotaUse,
     Resource,
@@ -76,6 +77,7 @@ class Request:
     holder_name: str = ""
     holder_phone: str = ""
     exemption: str = ""
+    for_checkup: bool = False  # only ``checkups.book``, which checked the application
 
 
 # --- rules -----------------------------------------------------------------------------------
@@ -180,6 +182,8 @@ def fee_for(resource: Resource, is_resident: bool, exemption: str) -> tuple[str,
 
 
 def _check_request(request: Request) -> None:
+    if request.resource.kind == Kind.CHECKUP and not request.for_checkup:
+        raise NotAllowed(_("検診の会場は、検診の申込から予約してください。"))
     if not 1 <= request.party_size <= request.resource.max_party:
         raise BadParty(
             _("利用人数は 1〜%(max)s 人で入力してください。"), max=request.resource.max_party
@@ -484,7 +488,36 @@ def managed_resources(user: Any) -> QuerySet[Resource]:
 
 
 def public_resources() -> QuerySet[Resource]:
-    return Resource.objects.filter(active=True).select_related("department")
+    """What anyone may book directly: check-up sites are booked from an application."""
+    return (
+        Resource.objects.filter(active=True).exclude(kind=Kind.CHECKUP).select_related("department")
+    )
+
+
+def facility_name(resource: Resource) -> str:
+    """The facility a room belongs to: its name before the room (``中央公民館 第1会議室`` →
+    ``中央公民館``), the demo's （デモ） label dropped."""
+    return resource.name_ja.replace("（デモ）", "").replace("\u3000", " ").split(" ")[0]
+
+
+def public_facilities() -> list[dict[str, Any]]:
+    """One entry per bookable facility with a position (dataset 01 公共施設一覧): rooms of the
+    same facility are one row, with the kinds of room it offers."""
+    found: dict[str, dict[str, Any]] = {}
+    rooms = public_resources().filter(
+        kind=Kind.ROOM, latitude__isnull=False, longitude__isnull=False
+    )
+    for room in rooms.order_by("code"):
+        name = facility_name(room)
+        entry = found.setdefault(
+            name,
+            {
+                "code": room.code, "name": name, "address": room.address,
+                "latitude": room.latitude, "longitude": room.longitude, "rooms": [],
+            },
+        )  # fmt: skip
+        entry["rooms"].append(room.name_ja.replace("（デモ）", "").removeprefix(name).strip())
+    return list(found.values())
 
 
 def count_view(resource: Resource, day: dt.date) -> None:

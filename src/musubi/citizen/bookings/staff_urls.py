@@ -2,11 +2,14 @@
 
 from django.urls import path
 
-from musubi.citizen.bookings import staff_views
+from musubi.citizen.bookings import checkup_views, staff_views
 
 urlpatterns = [
     path("", staff_views.index, name="staff_index"),
     path("reports/", staff_views.reports, name="staff_reports"),
+    path("checkups/", checkup_views.staff_index, name="staff_checkups"),
+    path("checkups/<int:pk>/", checkup_views.staff_programme, name="staff_checkup"),
+    path("checkups/<int:pk>/notice/", checkup_views.staff_notice, name="staff_checkup_notice"),
     path("check-in/<str:token>/", staff_views.check_in, name="staff_check_in"),
     path("booking/<int:pk>/cancel/", staff_views.cancel, name="staff_cancel"),
     path("<int:pk>/", staff_views.day, name="staff_day"),

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from musubi.citizen.bookings import views
+from musubi.citizen.bookings import checkup_views, views
 
 app_name = "bookings"
 
@@ -24,5 +24,8 @@ urlpatterns = [
     path("lottery/<int:pk>/results.json", views.lottery_json, name="lottery_json"),
     path("lottery/<int:pk>/enter/", views.enter_lottery, name="enter_lottery"),
     path("mine/<int:pk>/permit.pdf", views.permit, name="permit"),
+    path("checkups/", checkup_views.programme, name="checkups"),
+    path("checkups/apply/", checkup_views.apply, name="checkup_apply"),
+    path("checkups/<int:pk>/book/", checkup_views.book, name="checkup_book"),
     path("staff/", include("musubi.citizen.bookings.staff_urls")),
 ]

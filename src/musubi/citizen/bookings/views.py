@@ -159,7 +159,8 @@ def _check_in_qr(booking: Booking) -> str:
 
 
 def _booking_page(request: HttpRequest, chosen: Booking, error: str = "") -> HttpResponse:
-    qr = _check_in_qr(chosen) if chosen.resource.kind == Kind.COUNTER else ""
+    shows_qr = chosen.resource.kind in (Kind.COUNTER, Kind.CHECKUP)  # checked in on the day
+    qr = _check_in_qr(chosen) if shows_qr else ""
     context = {
         "booking": chosen,
         "qr": qr,

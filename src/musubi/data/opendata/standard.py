@@ -11,6 +11,8 @@ by subtraction from a published total. Layer datasets (01 公共施設, 03 指�
 05 子育て施設, 08 AED, 11 観光施設, 12 イベント) come from the maps app's public layers through
 ``musubi.data.maps.services``; their version is ``maps.layer_version`` (one query), and older
 attribute names (住所, 方書 …) reach the standard columns through data/aliases.json.
+01 公共施設一覧 comes from the booking facilities (``bookings.public_facilities``, one row per
+facility) when any has a position, and from the facilities layer otherwise.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from musubi.citizen.bookings import services as bookings
 from musubi.data.maps import services as maps
 from musubi.data.maps.models import Layer
 from musubi.data.opendata import queries, reference, tables
@@ -162,7 +165,7 @@ def opendata_list_rows() -> list[list[str]]:
     return [_list_row(d, code, city) for d in datasets.order_by("name")]
 
 
-# --- datasets from map layers (01, 03, 05, 08, 11, 12) ------------------------------------
+# --- datasets from map layers (01, 03, 05, 08, 11, 12; 01 from bookings when it can) -------
 
 LayerSource = Callable[[str], list[dict[str, Any]]]
 STREET_NUMBER = re.compile(r"^(?P<town>\D*?)(?P<rest>[0-9０-９].*)?$")
@@ -252,6 +255,41 @@ def _from_layer(code: str, layer: str) -> Generator:
     return Generator(code, code, _layer_version(layer), lambda: layer_rows(code, layer))
 
 
+def _booking_facility_features(_layer: str) -> list[dict[str, Any]]:
+    """Bookings' facilities as point features, so they go through the same column mapping."""
+    return [
+        {
+            "id": facility["code"],
+            "properties": {
+                "名称": facility["name"],
+                "所在地_連結表記": facility["address"],
+                "説明": "、".join(room for room in facility["rooms"] if room),
+            },
+            "geometry": {
+                "type": "Point",
+                "coordinates": [float(facility["longitude"]), float(facility["latitude"])],
+            },
+        }
+        for facility in bookings.public_facilities()
+    ]
+
+
+def facilities_version() -> str:
+    """Issue 6: dataset 01 comes from the booking facilities when any has a position, else
+    from the facilities layer; the version follows whichever source is used."""
+    found = bookings.public_facilities()
+    if not found:
+        return _layer_version("facilities")()
+    return "bookings-" + hashlib.sha256(repr(found).encode()).hexdigest()[:16]
+
+
+def facilities_rows() -> list[list[str]]:
+    """One row per facility (not per room) from bookings, or the layer's features."""
+    if bookings.public_facilities():
+        return layer_rows("facilities", "facilities", _booking_facility_features)
+    return layer_rows("facilities", "facilities")
+
+
 GENERATORS = {
     g.code: g
     for g in (
@@ -260,7 +298,7 @@ GENERATORS = {
         _from_layer("shelters", "shelters"),
         _from_layer("aeds", "aeds"),
         _from_layer("tourist_spots", "tourist-spots"),
-        _from_layer("facilities", "facilities"),
+        Generator("facilities", "facilities", facilities_version, facilities_rows),
         _from_layer("childcare", "childcare"),
         _from_layer("events", "events"),
     )
