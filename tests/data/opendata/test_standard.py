@@ -268,14 +268,37 @@ def test_childcare_is_synthetic_and_has_the_three_kinds(demo_layers):
     assert {r["種別"] for r in rows} == {"保育園", "児童館", "子育て支援センター"}
 
 
-def test_an_event_with_a_bad_date_or_time_fails_the_schema(make_layer_for_events):
-    layer = make_layer_for_events
-    bad = "名称,開始日,開始時間,緯度,経度\r\n夏祭り,2027/08/01,25:00,35.72,137.93\r\n".encode()
-    assert maps.import_features(layer, bad, "csv").ok
-    assert tables.validate("events", standard.generate("events")) == [
-        "2: 開始日: YYYY-MM-DD形式の日付ではありません",
-        "2: 開始時間: HH:MM形式の時刻ではありません",
+EVENTS_CSV = (
+    "NO,名称,開始日,開始時間,緯度,経度\r\n"
+    "1,夏祭り,2027/08/01,25:00,35.72,137.93\r\n"
+    "2,紅葉まつり,2027-10-20,10:00,35.73,137.94\r\n"
+)
+
+
+def test_an_event_with_a_bad_date_or_time_is_held_back_and_named(
+    make_layer_for_events, make_dataset
+):
+    assert maps.import_features(make_layer_for_events, EVENTS_CSV.encode(), "csv").ok
+    data = standard.generate("events")
+    assert tables.validate("events", data) == []  # what is published always passes
+    assert [r["イベント名"] for r in _rows(data)] == ["紅葉まつり"]
+    resource = services.add_generated(make_dataset("events"), generator="events", name="CSV")
+    assert resource.held_back == [
+        "1 夏祭り: 開始日: YYYY-MM-DD形式の日付ではありません; "
+        "開始時間: HH:MM形式の時刻ではありません"
     ]
+
+
+def test_held_back_rows_are_counted_for_all_and_explained_to_the_publisher(
+    make_layer_for_events, make_dataset, client, make_staff, signed_in
+):
+    assert maps.import_features(make_layer_for_events, EVENTS_CSV.encode(), "csv").ok
+    services.add_generated(make_dataset("events"), generator="events", name="イベントCSV")
+    page = client.get("/opendata/dataset/events/").content.decode()
+    assert "「イベントCSV」の1行は、標準の形式に合わないため" in page
+    assert "夏祭り: 開始日" not in page  # the details are for the department that fixes it
+    publisher = signed_in(make_staff("kikakushinko", "opendata.publish"))
+    assert "1 夏祭り: 開始日" in publisher.get("/opendata/dataset/events/").content.decode()
 
 
 @pytest.fixture

@@ -109,6 +109,8 @@ class Resource(models.Model):
     generator = models.CharField(_("生成元"), max_length=40, blank=True)
     generated_version = models.CharField(max_length=100, blank=True)
     generated_content = models.BinaryField(null=True, blank=True, editable=False)
+    # rows of a generated view left out because they fail the schema, each with its reasons
+    held_back = models.JSONField(_("公開を保留した行"), default=list, blank=True, editable=False)
     size = models.PositiveBigIntegerField(_("サイズ"), default=0)
     digest = models.CharField(max_length=64, blank=True)
     last_modified = models.DateTimeField(_("最終更新日時"))

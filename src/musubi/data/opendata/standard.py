@@ -313,8 +313,34 @@ def generator(code: str) -> Generator:
 
 
 def generate(code: str) -> bytes:
-    made = generator(code)
-    return tables.write_csv(tables.header(made.schema), made.rows())
+    return checked(generator(code))[0]
+
+
+def checked(made: Generator) -> tuple[bytes, list[str]]:
+    """The file of the rows that pass the schema, and why each other row was held back.
+
+    Source data is typed by people (an event's date as 「来週」, a phone number in a count
+    column); one bad feature must neither publish an invalid file nor hide the good rows, so
+    it is left out and named for the department that owns it.
+    """
+    spec, kept, held = tables.schema(made.schema), [], []
+    for row in made.rows():
+        problems = tables.row_problems(spec, row)
+        if problems:
+            held.append(f"{_row_label(spec, row)}: {'; '.join(problems)}")
+        else:
+            kept.append(row)
+    return tables.write_csv(tables.header(made.schema), kept), held
+
+
+NAME_COLUMNS = ("名称", "イベント名", "データ名称", "地域名")
+
+
+def _row_label(spec: dict, row: list[str]) -> str:
+    """How staff find the row in its source: its ID and name, where the layout has them."""
+    cells = dict(zip(tables.header_of(spec), row, strict=True))
+    name = next((cells[c] for c in NAME_COLUMNS if cells.get(c)), "")
+    return " ".join(part for part in (cells.get("ID", ""), name) if part) or "?"
 
 
 def refresh(resource: Resource) -> bytes:
@@ -331,11 +357,11 @@ def refresh(resource: Resource) -> bytes:
     if resource.generated_version == version and resource.generated_content is not None:
         return bytes(resource.generated_content)
     try:
-        data = generate(made.code)
+        data, held = checked(made)
     except CatalogueError:  # the layer went internal or away: publish the header, no rows
-        data = tables.write_csv(tables.header(made.schema), [])
+        data, held = tables.write_csv(tables.header(made.schema), []), []
     digest = hashlib.sha256(data).hexdigest()
-    changes = {"generated_version": version, "generated_content": data}
+    changes = {"generated_version": version, "generated_content": data, "held_back": held}
     if digest != resource.digest:
         now = timezone.now()
         changes.update(digest=digest, size=len(data), last_modified=now)

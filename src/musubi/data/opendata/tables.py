@@ -89,7 +89,11 @@ def schema(code: str) -> dict:
 
 
 def header(code: str) -> list[str]:
-    return [column["name"] for column in schema(code)["columns"]]
+    return header_of(schema(code))
+
+
+def header_of(spec: dict) -> list[str]:
+    return [column["name"] for column in spec["columns"]]
 
 
 def _cell_problem(value: str, column: dict, mark: str | None) -> str | None:
@@ -123,10 +127,17 @@ def validate(code: str, data: bytes) -> list[str]:
     if rows[0] != header(code):
         return [_("見出し行が標準の列と一致しません。")]
     problems = []
-    mark = spec.get("suppression_mark")
     for number, row in enumerate(rows[1:], start=2):
-        for value, column in zip(row, spec["columns"], strict=True):
-            problem = _cell_problem(value, column, mark)
-            if problem:
-                problems.append(f"{number}: {column['name']}: {problem}")
+        problems += [f"{number}: {problem}" for problem in row_problems(spec, row)]
     return problems
+
+
+def row_problems(spec: dict, row: list[str]) -> list[str]:
+    """``column: problem`` for each cell of one data row that the schema ``spec`` refuses."""
+    mark = spec.get("suppression_mark")
+    found = []
+    for value, column in zip(row, spec["columns"], strict=True):
+        problem = _cell_problem(value, column, mark)
+        if problem:
+            found.append(f"{column['name']}: {problem}")
+    return found
