@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import translation
 
+from musubi.citizen.bookings import checkups
 from musubi.citizen.bookings.models import Kind, Resource
 from musubi.platform.accounts.models import Department, User
+from musubi.platform.residents import services as residents
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 EVERY_DAY = {str(d): ["09:00", "21:00"] for d in range(1, 8)}
@@ -87,6 +89,56 @@ def outsider(db) -> User:
     return User.objects.create_user(
         username="visitor@example.com", email="visitor@example.com", password="long-enough-pass-1"
     )
+
+
+# --- health check-ups ----------------------------------------------------------------------
+
+FEES = {"tokutei": 1000, "igan": 1500, "daicho": 500, "nyugan": 1500, "shikyukei": 1000}
+IN_JANUARY = dt.datetime(2027, 1, 12, 9, 0, tzinfo=TOKYO)
+IN_APRIL = dt.datetime(2027, 4, 5, 9, 0, tzinfo=TOKYO)  # a Monday
+TUESDAY_SESSION = at(dt.date(2027, 4, 6), 9)
+
+
+@pytest.fixture
+def health(db) -> Department:
+    return Department.objects.get_or_create(
+        code="chiikihoken", defaults={"name": "地域保健課", "name_en": "Community Health"}
+    )[0]
+
+
+@pytest.fixture
+def site(health) -> Resource:
+    """保健センター: one person per 30-minute session, weekday mornings."""
+    return Resource.objects.create(
+        code="hoken-center",
+        kind=Kind.CHECKUP,
+        name_ja="保健センター",
+        department=health,
+        capacity=1,
+        slot_minutes=30,
+        hours={str(d): ["09:00", "11:00"] for d in range(1, 6)},
+        max_advance_days=400,
+    )
+
+
+@pytest.fixture
+def programme(health, site):
+    """令和9年度 with the default flow: notice 2026-12-01, applications in January 2027,
+    bookings 2027-04-01 to 2028-02-29, ages on 2028-03-31."""
+    made = checkups.create_programme(2027, health, fees=FEES)
+    for checkup in made.types.all():
+        checkup.sites.add(site)
+    return made
+
+
+def person(register_resident, born: dt.date, sex: str = "2", n: int = 1):
+    return register_resident(given_name=f"人{n}", birthdate=born, sex=sex, banchi=f"{n}-1")
+
+
+def account_for(resident, email: str = "hanako@example.jp") -> User:
+    user = User.objects.create_user(username=email, email=email, password="long-enough-pass-1")
+    residents.link_account(user, resident, "counter")
+    return user
 
 
 @pytest.fixture(autouse=True)

@@ -9,66 +9,17 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from musubi.citizen.bookings import checkups, counter, notices, services
+from musubi.citizen.bookings import checkup_figures, checkups, counter, notices, services
 from musubi.citizen.bookings.checkup_models import Application, Notice
 from musubi.citizen.bookings.errors import NotAllowed, NotBookable, NotEligible, SlotTaken
-from musubi.citizen.bookings.models import Booking, Channel, Kind, Resource, Status
-from musubi.platform.accounts.models import Department, User
+from musubi.citizen.bookings.models import Booking, Channel, Status
 from musubi.platform.audit.models import AuditRecord
 from musubi.platform.notify import services as notify
 from musubi.platform.notify.models import Delivery, Message
-from musubi.platform.residents import services as residents
 
-from .conftest import TOKYO, at
+from .conftest import IN_APRIL, IN_JANUARY, TOKYO, TUESDAY_SESSION, account_for, at, person
 
 pytestmark = pytest.mark.django_db
-
-FEES = {"tokutei": 1000, "igan": 1500, "daicho": 500, "nyugan": 1500, "shikyukei": 1000}
-IN_JANUARY = dt.datetime(2027, 1, 12, 9, 0, tzinfo=TOKYO)
-IN_APRIL = dt.datetime(2027, 4, 5, 9, 0, tzinfo=TOKYO)  # a Monday
-TUESDAY_SESSION = at(dt.date(2027, 4, 6), 9)
-
-
-@pytest.fixture
-def health(db) -> Department:
-    return Department.objects.get_or_create(
-        code="chiikihoken", defaults={"name": "地域保健課", "name_en": "Community Health"}
-    )[0]
-
-
-@pytest.fixture
-def site(health) -> Resource:
-    """保健センター: one person per 30-minute session, weekday mornings."""
-    return Resource.objects.create(
-        code="hoken-center",
-        kind=Kind.CHECKUP,
-        name_ja="保健センター",
-        department=health,
-        capacity=1,
-        slot_minutes=30,
-        hours={str(d): ["09:00", "11:00"] for d in range(1, 6)},
-        max_advance_days=400,
-    )
-
-
-@pytest.fixture
-def programme(health, site):
-    """令和9年度 with the default flow: notice 2026-12-01, applications in January 2027,
-    bookings 2027-04-01 to 2028-02-29, ages on 2028-03-31."""
-    made = checkups.create_programme(2027, health, fees=FEES)
-    for checkup in made.types.all():
-        checkup.sites.add(site)
-    return made
-
-
-def person(register_resident, born: dt.date, sex: str = "2", n: int = 1):
-    return register_resident(given_name=f"人{n}", birthdate=born, sex=sex, banchi=f"{n}-1")
-
-
-def account_for(resident, email: str = "hanako@example.jp") -> User:
-    user = User.objects.create_user(username=email, email=email, password="long-enough-pass-1")
-    residents.link_account(user, resident, "counter")
-    return user
 
 
 def verdict(programme, resident, code: str) -> list[str]:
@@ -235,7 +186,7 @@ def test_pages_apply_keep_ticks_on_refusal_then_book(client, programme, register
         client.force_login(user)
         assert "受付用 QR コード" in client.get(done.url).content.decode()
         counter.check_in(application.booking)  # what the site's staff do by scanning it
-    assert checkups.figures(programme).rows[2]["examined"] == 1  # 大腸がん検診
+    assert checkup_figures.figures(programme).rows[2]["examined"] == 1  # 大腸がん検診
 
 
 def test_without_an_account_the_page_lists_the_check_ups_and_who_may_have_them(client, programme):
@@ -323,7 +274,7 @@ def test_staff_apply_on_behalf_is_recorded_and_the_online_share_counts(
     phoned = Application.objects.get(resident=caller)
     assert phoned.channel == Channel.PHONE and phoned.fee_yen == 0 and phoned.user is None
     assert phoned.created_by.email == "chiikihoken.clerk@city.example.jp"
-    assert checkups.figures(programme).online_share == 50.0
+    assert checkup_figures.figures(programme).online_share == 50.0
     assert "50.0%" in page and str(caller) in page
     assert AuditRecord.objects.filter(subject_id="2027", what="検診の申込者一覧").exists()
 

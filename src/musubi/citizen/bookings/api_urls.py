@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from musubi.citizen.bookings import api
+from musubi.citizen.bookings import api, checkup_api
 
 urlpatterns = [
     path("bookings/resources/", api.ResourceList.as_view(), name="booking-resource-list"),
@@ -11,7 +11,23 @@ urlpatterns = [
         api.ResourceAvailability.as_view(),
         name="booking-availability",
     ),
+    path("bookings/checkups/", checkup_api.ProgrammeList.as_view(), name="checkup-programmes"),
     path("bookings/", api.StaffBookings.as_view(), name="booking-list"),
     path("me/bookings/", api.MyBookings.as_view(), name="my-booking-list"),
     path("me/bookings/<int:pk>/cancel/", api.MyBookingCancel.as_view(), name="my-booking-cancel"),
+    path(
+        "me/checkups/eligibility/",
+        checkup_api.MyEligibility.as_view(),
+        name="my-checkup-eligibility",
+    ),
+    path(
+        "me/checkups/applications/",
+        checkup_api.MyApplications.as_view(),
+        name="my-checkup-applications",
+    ),
+    path(
+        "me/checkups/applications/<int:pk>/book/",
+        checkup_api.MyApplicationBook.as_view(),
+        name="my-checkup-book",
+    ),
 ]

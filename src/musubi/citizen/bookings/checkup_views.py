@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from musubi.citizen.bookings import checkups, notices, permissions, slots
+from musubi.citizen.bookings import checkup_figures, checkups, notices, permissions, slots
 from musubi.citizen.bookings.checkup_models import Application, Programme
 from musubi.citizen.bookings.errors import BookingError, NotAllowed, NotEligible
-from musubi.citizen.bookings.models import Channel, Resource
+from musubi.citizen.bookings.models import HOLDING, Booking, Channel, Resource
 from musubi.platform.accounts import services as accounts
 from musubi.platform.accounts.decorators import staff_required
 from musubi.platform.audit.models import Action
@@ -146,7 +146,8 @@ def _programmes(request: HttpRequest):
 def staff_index(request: HttpRequest) -> HttpResponse:
     """Each programme with its phase and the share of applications made online (⑧ KPI)."""
     rows = [
-        (p, checkups.PHASES[checkups.phase(p)], checkups.figures(p)) for p in _programmes(request)
+        (p, checkups.PHASES[checkups.phase(p)], checkup_figures.figures(p))
+        for p in _programmes(request)
     ]
     return render(request, "bookings/staff/checkups.html", {"rows": rows})
 
@@ -162,7 +163,7 @@ def _staff_page(request: HttpRequest, chosen: Programme, form: OnBehalfForm, sta
     context = {
         "programme": chosen,
         "phase_label": checkups.PHASES[checkups.phase(chosen)],
-        "figures": checkups.figures(chosen),
+        "figures": checkup_figures.figures(chosen),
         "applications": Application.objects.filter(checkup__programme=chosen).select_related(
             "checkup", "resident", "booking__resource"
         ),
@@ -207,3 +208,51 @@ def staff_notice(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("対象者に案内を送りました。"))
     return redirect("bookings:staff_checkup", pk=chosen.pk)
+
+
+CALLER_CHANNELS = [Channel.choices[1], Channel.choices[2]]
+
+
+def _caller_channel(post) -> str:
+    channel = post.get("channel", "")
+    if channel not in (Channel.PHONE, Channel.COUNTER):
+        raise NotAllowed(_("受付経路は電話か窓口を選んでください。"))
+    return channel
+
+
+@staff_required(permissions.CHECKUPS)
+def staff_book(request: HttpRequest, pk: int) -> HttpResponse:
+    """Book, or move, the session of an applicant who phoned or came to the counter."""
+    applications = Application.objects.filter(checkup__programme__in=_programmes(request))
+    application = get_object_or_404(
+        applications.select_related("checkup__programme", "resident", "booking__resource"), pk=pk
+    )
+    record(request, action=Action.READ, subject=application.resident, what="検診の予約（代理）",
+           purpose=PURPOSE)  # fmt: skip
+    error = ""
+    if request.method == "POST":
+        try:
+            site, start = _start_and_site(request, application)
+            channel = _caller_channel(request.POST)
+            made = checkups.book_for_caller(
+                application, site, start, staff=request.user, channel=channel
+            )
+        except BookingError as exc:
+            error = exc.message
+        else:
+            record(request, action=Action.CREATE, subject=made, what="検診の代理予約",
+                   purpose=PURPOSE)  # fmt: skip
+            messages.success(request, _("検診の予約を受け付けました（予約番号 %(ref)s）。")
+                             % {"ref": made.reference})  # fmt: skip
+            return redirect("bookings:staff_checkup", pk=application.checkup.programme_id)
+    context = {
+        "application": application,
+        "held": Booking.objects.filter(pk=application.booking_id, status__in=HOLDING).first(),
+        "sites": checkups.sessions(application),
+        "channels": CALLER_CHANNELS,
+        "channel": request.POST.get("channel", Channel.PHONE),
+        "error": error,
+    }
+    return render(
+        request, "bookings/staff/checkup_book.html", context, status=422 if error else 200
+    )

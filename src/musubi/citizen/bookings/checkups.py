@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -346,6 +345,32 @@ def book(
     return locked.booking
 
 
+def move(
+    application: Application, site: Resource, start: dt.datetime, *, staff: Any,
+    channel: str = Channel.PHONE,
+) -> Booking:  # fmt: skip
+    """Move an application's session to another time or site in one step (an applicant who
+    phoned): the old session is given up only if the new one is taken, else nothing changes."""
+    held = Booking.objects.filter(pk=application.booking_id, status__in=HOLDING).first()
+    if held is None:
+        raise NotAllowed(_("この申込にはまだ予約がありません。"))
+    if held.resource_id == site.pk and held.start == start:
+        raise NotAllowed(_("今の予約と同じ日時です。"))
+    with transaction.atomic():
+        services.cancel(held, by=staff, reason=str(_("日時の変更")))
+        return book(application, site, start, user=held.user, staff=staff, channel=channel)
+
+
+def book_for_caller(
+    application: Application, site: Resource, start: dt.datetime, *, staff: Any, channel: str
+) -> Booking:
+    """Staff book the session of an applicant who phoned or came in, or move the one they
+    have; the booking stays the applicant's own (their account, if they applied online)."""
+    if Booking.objects.filter(pk=application.booking_id, status__in=HOLDING).exists():
+        return move(application, site, start, staff=staff, channel=channel)
+    return book(application, site, start, user=application.user, staff=staff, channel=channel)
+
+
 def sessions(application: Application, days: int = 14) -> list[tuple[Resource, list[slots.Day]]]:
     """The next ``days`` days with free sessions at each site of the application's check-up,
     from tomorrow (or the start of bookings) to the end of the booking window."""
@@ -356,41 +381,3 @@ def sessions(application: Application, days: int = 14) -> list[tuple[Resource, l
         (site, [day for day in slots.days(site, first, last) if day.free])
         for site in application.checkup.sites.filter(active=True)
     ]
-
-
-# --- figures (the ⑧ KPI) --------------------------------------------------------------------
-
-
-@dataclass
-class Figures:
-    rows: list[dict[str, Any]]
-    applications: int
-    online: int
-
-    @property
-    def online_share(self) -> float | None:
-        """Share of applications made online, in percent (None before the first one)."""
-        return round(100 * self.online / self.applications, 1) if self.applications else None
-
-
-def figures(programme: Programme) -> Figures:
-    """Per check-up: applications by channel, sessions booked, check-ups had; and the share
-    of applications made online (KPI: オンラインによる申込率 50%以上)."""
-    rows, channels = [], Counter()
-    for checkup in programme.types.all():
-        applied = checkup.applications.select_related("booking")
-        by_channel = Counter(a.channel for a in applied)
-        bookings = [a.booking for a in applied if a.booking]
-        rows.append(
-            {
-                "checkup": checkup,
-                "applications": sum(by_channel.values()),
-                "web": by_channel[Channel.WEB],
-                "phone": by_channel[Channel.PHONE],
-                "counter": by_channel[Channel.COUNTER],
-                "booked": sum(b.status in HOLDING for b in bookings),
-                "examined": sum(b.status == Status.CHECKED_IN for b in bookings),
-            }
-        )
-        channels += by_channel
-    return Figures(rows, sum(channels.values()), channels[Channel.WEB])

@@ -9,6 +9,11 @@ urlpatterns = [
     path("reports/", staff_views.reports, name="staff_reports"),
     path("checkups/", checkup_views.staff_index, name="staff_checkups"),
     path("checkups/<int:pk>/", checkup_views.staff_programme, name="staff_checkup"),
+    path(
+        "checkups/application/<int:pk>/book/",
+        checkup_views.staff_book,
+        name="staff_checkup_book",
+    ),
     path("checkups/<int:pk>/notice/", checkup_views.staff_notice, name="staff_checkup_notice"),
     path("check-in/<str:token>/", staff_views.check_in, name="staff_check_in"),
     path("booking/<int:pk>/cancel/", staff_views.cancel, name="staff_cancel"),
