@@ -1,5 +1,6 @@
 """In Chromium: a 組長 posts a circular with a question, a resident of the 組 reads it and
-answers, the 組長 sees the tally; axe on every page, in Japanese and English."""
+answers, the 組長 sees the tally; a 組長 types in the returned paper sign-off sheet; axe on
+every page, in Japanese and English."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from musubi.community.circulars import leaders
+from musubi.community.circulars import leaders, services
 from musubi.platform.accounts.models import User
 from musubi.platform.residents import services as residents
 from musubi.platform.residents.models import District, Kumi, Relationship, Resident
@@ -88,4 +89,43 @@ def test_post_read_reply_and_tally(kumi, new_context, live_server, axe, language
     page.reload()
     tally = page.locator("main table").first.inner_text()
     assert "1" in tally and ("出席" in tally or "Attend" in tally)
+    axe(page)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_leader_records_the_returned_paper_sheet(kumi, new_context, live_server, axe, language):
+    """A refused sheet keeps what was typed and names the row; the corrected one is counted."""
+    leader = Resident.objects.get(family_name="組長")
+    stamped, slip = _head(kumi, "印鑑", "2"), _head(kumi, "用紙", "3")
+    page = _signed_in(new_context, live_server, leader, language)
+    user = User.objects.get(email=f"r{leader.pk}@example.jp")
+    draft = services.Draft(
+        titles={"ja": "草刈り", "en": "Grass cutting"},
+        bodies={"ja": "日曜日に草刈りをします。", "en": "We cut the grass on Sunday."},
+        targets=[leaders.Area(kumi.district_id, kumi.pk)],
+        due_date=timezone.localdate() + dt.timedelta(days=7),
+        questions=[
+            services.QuestionDraft("attendance"),
+            services.QuestionDraft("text", {"ja": "ご意見", "en": "Comments"}),
+        ],
+    )
+    circular = services.post(draft, by=user, where=leaders.jurisdiction_of(user))
+    attendance, comment = (q.pk for q in circular.questions.all())
+    page.goto(f"/circulars/lead/{circular.pk}/paper/")
+    axe(page)
+    page.check(f"#read-{stamped.household_id}")
+    page.fill(f"#answer-{slip.household_id}-{comment}", "雨天中止で")
+    page.locator("main form button[type=submit]").click()
+    assert page.locator(f"#answer-{slip.household_id}-{attendance}-error").is_visible()
+    assert page.locator(f"#read-{stamped.household_id}").is_checked()
+    assert page.input_value(f"#answer-{slip.household_id}-{comment}") == "雨天中止で"
+    axe(page)
+    page.select_option(f"#answer-{slip.household_id}-{attendance}", "attend")
+    page.locator("main form button[type=submit]").click()
+    table = page.locator("main table").inner_text()
+    assert ("確認済み（紙）" if language == "ja" else "Read (paper)") in table
+    axe(page)
+    page.goto(f"/circulars/lead/{circular.pk}/")
+    summary = page.locator("section[aria-labelledby=summary-heading]").inner_text()
+    assert ("うち紙 2" if language == "ja" else "of which on paper: 2") in summary
     axe(page)

@@ -75,11 +75,17 @@ def test_leaders_get_unread_and_tallies_of_their_area(
     assert unread == {
         "households": 2,
         "read": 1,
+        "read_on_paper": 0,
         "unread": [{"head_name": "馬場 太郎", "kumi": "1組"}],
     }
     tallies = kumicho.get(f"{BASE}/circulars/{circular.pk}/tallies/").json()
     assert tallies["replied"] == 1
-    assert tallies["questions"][0]["counts"][0] == {"value": "attend", "label": "出席", "count": 1}
+    assert tallies["questions"][0]["counts"][0] == {
+        "value": "attend",
+        "label": "出席",
+        "count": 1,
+        "on_paper": 0,
+    }
     assert AuditRecord.objects.filter(subject_type="circular", what="tallies").exists()
     kumicho.logout()
     plain = resident_client(town.aoki)

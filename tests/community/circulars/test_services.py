@@ -141,9 +141,19 @@ def test_tallies_count_households_per_option(town, post_circular, account):
     services.reply(circular, town.chiba, account(town.chiba), {approval: "against"})
     table = oversight.rows(circular, CITY_WIDE)
     counts, texts = oversight.tallies(circular, table)
-    assert [(o.value, n) for o, n in counts.counts] == [("for", 2), ("against", 1), ("abstain", 0)]
-    assert texts.texts == ["賛成です"]
-    assert oversight.summary(table).__dict__ == {"households": 3, "read": 3, "replied": 3}
+    assert [(o.value, n, p) for o, n, p in counts.counts] == [
+        ("for", 2, 0),
+        ("against", 1, 0),
+        ("abstain", 0, 0),
+    ]
+    assert texts.texts == [("賛成です", False)]
+    assert oversight.summary(table).__dict__ == {
+        "households": 3,
+        "read": 3,
+        "replied": 3,
+        "read_on_paper": 0,
+        "replied_on_paper": 0,
+    }
 
 
 def test_a_kumicho_oversees_only_their_kumi_of_a_district_circular(town, post_circular, account):

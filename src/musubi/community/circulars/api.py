@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from musubi.community.circulars import oversight, services
 from musubi.community.circulars.leaders import CITY_WIDE, Jurisdiction, jurisdiction_of
-from musubi.community.circulars.models import Circular
+from musubi.community.circulars.models import Circular, Via
 from musubi.community.circulars.permissions import POST
 from musubi.community.circulars.questions import options_of
 from musubi.platform.accounts import services as accounts
@@ -53,13 +53,19 @@ class CircularQuestionSerializer(serializers.Serializer):
 
 
 class CircularReadSerializer(serializers.Serializer):
-    name = serializers.CharField(source="resident.__str__")
+    name = serializers.CharField(
+        source="resident", allow_null=True, help_text="Empty for a stamp a leader recorded."
+    )
+    via = serializers.ChoiceField(choices=Via.choices)
     read_at = serializers.DateTimeField()
 
 
 class CircularReplySerializer(serializers.Serializer):
     answers = serializers.DictField(child=serializers.CharField())
-    answered_by = serializers.CharField(source="answered_by.__str__")
+    answered_by = serializers.CharField(
+        allow_null=True, help_text="Empty for a paper slip a leader recorded."
+    )
+    via = serializers.ChoiceField(choices=Via.choices)
     answered_at = serializers.DateTimeField()
 
 
@@ -127,6 +133,7 @@ class UnreadHouseholdSerializer(serializers.Serializer):
 class UnreadSerializer(serializers.Serializer):
     households = serializers.IntegerField()
     read = serializers.IntegerField()
+    read_on_paper = serializers.IntegerField(help_text="Of ``read``: only by a paper stamp.")
     unread = UnreadHouseholdSerializer(many=True)
 
 
@@ -134,6 +141,7 @@ class TallyCountSerializer(serializers.Serializer):
     value = serializers.CharField()
     label = serializers.CharField()
     count = serializers.IntegerField()
+    on_paper = serializers.IntegerField(help_text="Of ``count``: answers from paper slips.")
 
 
 class TallySerializer(serializers.Serializer):
@@ -148,6 +156,8 @@ class TalliesSerializer(serializers.Serializer):
     households = serializers.IntegerField()
     read = serializers.IntegerField()
     replied = serializers.IntegerField()
+    read_on_paper = serializers.IntegerField()
+    replied_on_paper = serializers.IntegerField()
     questions = TallySerializer(many=True)
 
 
@@ -319,6 +329,7 @@ class Unread(APIView):
         body = {
             "households": len(table),
             "read": sum(1 for row in table if row.read),
+            "read_on_paper": sum(1 for row in table if row.read_on_paper),
             "unread": [row for row in table if not row.read],
         }
         return Response(UnreadSerializer(body).data)
@@ -339,8 +350,11 @@ class Tallies(APIView):
                 "id": t.question.pk,
                 "kind": t.question.kind,
                 "text": t.question.text,
-                "counts": [{"value": o.value, "label": o.label, "count": n} for o, n in t.counts],
-                "texts": t.texts,
+                "counts": [
+                    {"value": o.value, "label": o.label, "count": n, "on_paper": p}
+                    for o, n, p in t.counts
+                ],
+                "texts": [text for text, _paper in t.texts],
             }
             for t in oversight.tallies(circular, table)
         ]

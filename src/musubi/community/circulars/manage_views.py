@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from musubi.community.circulars import notifications, oversight, services
+from musubi.community.circulars import paper as paper_sheet
 from musubi.community.circulars.forms import PostForm
 from musubi.community.circulars.leaders import CITY_WIDE, Jurisdiction, jurisdiction_of
 from musubi.community.circulars.models import Circular
@@ -178,21 +179,37 @@ def printable(request: HttpRequest, scope: Scope, where: Jurisdiction, pk: int) 
     return render(request, "circulars/manage/print.html", context)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def paper(request: HttpRequest, scope: Scope, where: Jurisdiction, pk: int) -> HttpResponse:
-    """Households no digital channel reaches: they get the paper copy (audited)."""
+    """Households no digital channel reaches (they get the paper copy), and the returned
+    sign-off sheet typed in: 回覧済み（紙） and the slip's answers, all rows or none (audited)."""
     circular = _overseen(request, where, pk)
+    posted, errors = None, {}
+    if request.method == "POST":
+        posted = request.POST
+        entries = paper_sheet.entries_from(request.POST)
+        try:
+            changed = paper_sheet.record(circular, entries, by=request.user, where=where)
+        except services.CircularError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        else:
+            what = f"paper sign-offs and replies recorded for {changed} households"
+            _audit(request, circular, Action.UPDATE, what)
+            messages.success(request, _("紙の回覧を記録しました（%(n)s世帯）。") % {"n": changed})
+            return redirect(scope.url("paper", circular.pk))
     _audit(request, circular, Action.READ, "circular paper households")
-    found = notifications.paper_households(services.households(circular, where))
+    rows = paper_sheet.sheet(circular, where, posted, errors)
     context = {
         "base": scope.base,
         "circular": circular,
-        "households": found.select_related("head", "kumi", "address").order_by(
-            "kumi__number", "number"
-        ),
+        "rows": rows,
+        "general_errors": paper_sheet.general_errors(errors, rows),
+        "errors": errors,
+        "open": services.open_for_replies(circular),
+        "questions": list(circular.questions.all()),
         "links": scope.links(circular),
     }
-    return render(request, "circulars/manage/paper.html", context)
+    return render(request, "circulars/manage/paper.html", context, status=400 if errors else 200)
 
 
 @require_http_methods(["GET", "POST"])

@@ -2,7 +2,8 @@
 
 A circular goes to the households of its targets (a whole 区, or one 組). Reads are kept per
 person, so a household counts as read once any member confirmed it and every member can see
-who did; replies are kept per household (one answer, changeable until the due date).
+who did; replies are kept per household (one answer, changeable until the due date). For a
+household on paper a leader records the 回覧済み stamp and the slip's answers (``via`` paper).
 Rows change only through ``services`` / ``leaders``.
 """
 
@@ -199,16 +200,32 @@ class Question(models.Model):
         return in_language(self.texts) or str(self.get_kind_display())
 
 
+class Via(models.TextChoices):
+    """How a read or reply reached the city: the household itself online, or a leader typing
+    in the stamp and slip of a household on paper."""
+
+    WEB = "web", _("ウェブ")
+    PAPER = "paper", _("紙")
+
+
 class Read(models.Model):
-    """A member of a household confirmed reading a circular (確認しました)."""
+    """A member of a household confirmed reading a circular (確認しました), or a leader recorded
+    the household's 回覧済み stamp from the paper sign-off list (``via`` paper: no member named,
+    ``recorded_by`` the leader's or staff member's account)."""
 
     personal_data = True
 
     circular = models.ForeignKey(Circular, on_delete=models.CASCADE, related_name="reads")
     household = models.ForeignKey("residents.Household", on_delete=models.PROTECT, related_name="+")
-    resident = models.ForeignKey("residents.Resident", on_delete=models.PROTECT, related_name="+")
+    resident = models.ForeignKey(
+        "residents.Resident", on_delete=models.PROTECT, null=True, related_name="+"
+    )
     # the account pressed 「確認しました」; empty only for reads the demo generator made up
     user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    via = models.CharField(_("経路"), max_length=5, choices=Via.choices, default=Via.WEB)
+    recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     read_at = models.DateTimeField(default=timezone.now)
@@ -216,15 +233,34 @@ class Read(models.Model):
     class Meta:
         ordering = ["read_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["circular", "resident"], name="circulars_read_once")
+            models.UniqueConstraint(fields=["circular", "resident"], name="circulars_read_once"),
+            models.UniqueConstraint(
+                fields=["circular", "household"],
+                condition=Q(via="paper"),
+                name="circulars_paper_read_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(via="web", resident__isnull=False, recorded_by__isnull=True)
+                | Q(via="paper", resident__isnull=True, recorded_by__isnull=False),
+                name="circulars_read_source",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.circular_id}: {self.resident_id} {self.read_at:%Y-%m-%d %H:%M}"
+        return f"{self.circular_id}: {self.household_id} {self.via} {self.read_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def on_paper(self) -> bool:
+        return self.via == Via.PAPER
 
 
 class Reply(models.Model):
-    """A household's one answer to a circular's questions, keyed by question id."""
+    """A household's one answer to a circular's questions, keyed by question id.
+
+    Given online by a member (``answered_by``), or copied from the paper slip by a leader
+    (``via`` paper, ``recorded_by``). A later online answer replaces a paper one; a paper one
+    never replaces an online one (``paper.record`` refuses).
+    """
 
     personal_data = True
 
@@ -232,7 +268,11 @@ class Reply(models.Model):
     household = models.ForeignKey("residents.Household", on_delete=models.PROTECT, related_name="+")
     answers = models.JSONField(default=dict)
     answered_by = models.ForeignKey(
-        "residents.Resident", on_delete=models.PROTECT, related_name="+"
+        "residents.Resident", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    via = models.CharField(_("経路"), max_length=5, choices=Via.choices, default=Via.WEB)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     answered_at = models.DateTimeField(default=timezone.now)
 
@@ -241,8 +281,17 @@ class Reply(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["circular", "household"], name="circulars_one_reply_per_household"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(via="web", answered_by__isnull=False, recorded_by__isnull=True)
+                | Q(via="paper", answered_by__isnull=True, recorded_by__isnull=False),
+                name="circulars_reply_source",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.circular_id}: {self.household_id}"
+        return f"{self.circular_id}: {self.household_id} {self.via}"
+
+    @property
+    def on_paper(self) -> bool:
+        return self.via == Via.PAPER

@@ -45,12 +45,23 @@ class HouseholdRow:
     def read(self) -> bool:
         return bool(self.reads)
 
+    @property
+    def read_on_paper(self) -> bool:
+        """Counted as read only through the 回覧済み stamp a leader copied from paper."""
+        return self.read and all(r.on_paper for r in self.reads)
+
+    @property
+    def replied_on_paper(self) -> bool:
+        return self.reply is not None and self.reply.on_paper
+
 
 @dataclass
 class Tally:
+    """Per option: (option, households, of which on paper); text answers with their paper mark."""
+
     question: Question
-    counts: list[tuple[Option, int]] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
+    counts: list[tuple[Option, int, int]] = field(default_factory=list)
+    texts: list[tuple[str, bool]] = field(default_factory=list)
 
 
 @dataclass
@@ -58,6 +69,8 @@ class Summary:
     households: int
     read: int
     replied: int
+    read_on_paper: int = 0
+    replied_on_paper: int = 0
 
 
 def _households(circular: Circular, where: Jurisdiction) -> QuerySet[Household]:
@@ -90,28 +103,43 @@ def summary(table: list[HouseholdRow]) -> Summary:
         households=len(table),
         read=sum(1 for row in table if row.read),
         replied=sum(1 for row in table if row.reply),
+        read_on_paper=sum(1 for row in table if row.read_on_paper),
+        replied_on_paper=sum(1 for row in table if row.replied_on_paper),
     )
 
 
 def tallies(circular: Circular, table: list[HouseholdRow]) -> list[Tally]:
-    """Per question: how many households chose each option, or the texts they wrote."""
-    answers = [row.reply.answers for row in table if row.reply]
+    """Per question: how many households chose each option (and how many of them answered on
+    paper), or the texts they wrote (marked when copied from a paper slip)."""
+    replies = [row.reply for row in table if row.reply]
     result = []
     for question in circular.questions.all():
-        given = [a[str(question.pk)] for a in answers if str(question.pk) in a]
+        key = str(question.pk)
+        given = [(r.answers[key], r.on_paper) for r in replies if key in r.answers]
         if question.kind == QuestionKind.TEXT:
             result.append(Tally(question, texts=given))
-        else:
-            counted = Counter(given)
-            result.append(Tally(question, [(o, counted[o.value]) for o in options_of(question)]))
+            continue
+        counted = Counter(value for value, _paper in given)
+        on_paper = Counter(value for value, paper in given if paper)
+        counts = [(o, counted[o.value], on_paper[o.value]) for o in options_of(question)]
+        result.append(Tally(question, counts))
     return result
 
 
+def _sources(reads: list[Read]) -> str:
+    return "・".join(dict.fromkeys(str(r.get_via_display()) for r in reads))
+
+
+def _reader_name(read: Read) -> str:
+    return str(read.resident) if read.resident else _("（紙の確認欄）")
+
+
 def csv_table(circular: Circular, table: list[HouseholdRow]) -> list[list[str]]:
-    """Header and one line per household: who, 組, read by whom when, each answer."""
+    """Header and one line per household: who, 組, read by whom when and how (ウェブ or 紙),
+    how it answered, each answer."""
     questions = list(circular.questions.all())
-    header = [_("世帯主"), _("組"), _("既読"), _("確認した人"), _("確認日時")]
-    header += [q.text for q in questions]
+    header = [_("世帯主"), _("組"), _("既読"), _("確認の経路"), _("確認した人"), _("確認日時")]
+    header += [_("回答の経路")] + [q.text for q in questions]
     lines = [header]
     for row in table:
         first = row.reads[0] if row.reads else None
@@ -120,8 +148,10 @@ def csv_table(circular: Circular, table: list[HouseholdRow]) -> list[list[str]]:
             row.head_name,
             row.kumi_name,
             _("既読") if row.read else _("未読"),
-            "、".join(str(r.resident) for r in row.reads),
+            _sources(row.reads),
+            "、".join(_reader_name(r) for r in row.reads),
             timezone.localtime(first.read_at).strftime("%Y-%m-%d %H:%M") if first else "",
+            str(row.reply.get_via_display()) if row.reply else "",
         ]
         line += [label_of(q, answers.get(str(q.pk), "")) for q in questions]
         lines.append(line)

@@ -31,6 +31,7 @@ from musubi.community.circulars.models import (
     Reply,
     State,
     Target,
+    Via,
 )
 from musubi.community.circulars.questions import MAX_OPTIONS, MAX_SURVEY_QUESTIONS, check_answers
 from musubi.platform.files import services as files
@@ -316,7 +317,8 @@ def open_for_replies(circular: Circular, today: dt.date | None = None) -> bool:
 
 
 def reply(circular: Circular, resident: Resident, user: Any, given: dict[str, Any]) -> Reply:
-    """The household's answer (replacing an earlier one); answering also confirms reading."""
+    """The household's answer (replacing an earlier one, also one a leader copied from the paper
+    slip: the household's own word wins); answering also confirms reading."""
     questions = list(circular.questions.all())
     if not questions:
         raise CircularError(_("この回覧には回答する質問がありません。"))
@@ -333,6 +335,12 @@ def reply(circular: Circular, resident: Resident, user: Any, given: dict[str, An
         found, _created = Reply.objects.update_or_create(
             circular=circular,
             household_id=resident.household_id,
-            defaults={"answers": answers, "answered_by": resident, "answered_at": timezone.now()},
+            defaults={
+                "answers": answers,
+                "answered_by": resident,
+                "answered_at": timezone.now(),
+                "via": Via.WEB,
+                "recorded_by": None,
+            },
         )
     return found
