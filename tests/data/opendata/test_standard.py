@@ -2,6 +2,7 @@
 and the output follows its source."""
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 
@@ -104,6 +105,18 @@ def test_a_generated_resource_follows_its_source_and_only_then(make_dataset, pop
     assert resource.generated_version != version
     assert resource.last_modified > modified
     assert _rows(changed)[14]["地域名"] == "中沢"
+
+
+def test_a_long_source_key_fits_the_stored_version(make_dataset, monkeypatch):
+    """Keys made of several timestamps outgrow the column (PostgreSQL refuses, SQLite does not)."""
+    made = standard.GENERATORS["opendata_list"]
+    monkeypatch.setitem(
+        standard.GENERATORS, "opendata_list", dataclasses.replace(made, version=lambda: "9" * 300)
+    )
+    resource = services.add_generated(make_dataset("list"), generator="opendata_list", name="一覧")
+    resource.refresh_from_db()
+    field = resource._meta.get_field("generated_version")
+    assert 0 < len(resource.generated_version) <= field.max_length
 
 
 def test_the_validator_catches_departures_from_the_schema(db):

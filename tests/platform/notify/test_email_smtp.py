@@ -80,19 +80,23 @@ def test_a_worker_killed_mid_broadcast_neither_loses_nor_repeats_a_message(tmp_p
     env = _env(tmp_path, controller.port)
     subprocess.run([sys.executable, str(PEER), "prepare", str(recipients)], env=env, check=True,
                    timeout=300)  # fmt: skip
-    worker = subprocess.Popen([sys.executable, str(PEER), "work"], env=env)
     killed = threading.Event()
+    started: list[subprocess.Popen] = []
 
     def kill_on_the_fifteenth(accepted_so_far: int) -> bool:
         """While message 15 is being taken in: kill -9 the worker before it hears 250."""
         if accepted_so_far == 14 and not killed.is_set():
-            os.kill(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=30)
+            os.kill(started[0].pid, signal.SIGKILL)
+            started[0].wait(timeout=30)
             killed.set()
             return False
         return True
 
+    # armed before the worker starts: on a loaded machine it may send 15 messages before
+    # this thread runs again
     mailbox.on_data = kill_on_the_fifteenth
+    worker = subprocess.Popen([sys.executable, str(PEER), "work"], env=env)
+    started.append(worker)
     worker.wait(timeout=120)
     assert killed.is_set() and worker.returncode == -signal.SIGKILL
     assert len(mailbox.accepted) == 14

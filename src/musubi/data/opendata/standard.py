@@ -354,6 +354,7 @@ def refresh(resource: Resource) -> bytes:
         version = made.version()
     except CatalogueError:
         version = UNAVAILABLE
+    version = hashlib.sha256(version.encode()).hexdigest()  # sources' keys vary in length
     if resource.generated_version == version and resource.generated_content is not None:
         return bytes(resource.generated_content)
     try:
