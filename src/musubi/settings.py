@@ -252,6 +252,17 @@ NOTIFY_LEASE_SECONDS: int = env(
     "retried (with the same idempotency key) once this has passed.",
     kind="int",
 )
+NOTIFY_EMERGENCY_SENDERS: int = env(
+    "MUSUBI_NOTIFY_EMERGENCY_SENDERS",
+    1,
+    "How many senders each outbox worker runs side by side in the emergency lane, each with "
+    "its own SMTP connection and HTTP requests (routine notices use one). Each channel's rate "
+    "limit and a provider's 429 back-off still apply to all of them together. With 1, a worker "
+    "killed mid-broadcast repeats no email; with N, up to N-1 emails in flight may be sent "
+    "twice (same Message-ID) in exchange for speed. Keep it within the connections your "
+    "providers allow (at least 1).",
+    kind="int",
+)
 NOTIFY_EMERGENCY_SECOND_APPROVER: bool = env(
     "MUSUBI_NOTIFY_EMERGENCY_SECOND_APPROVER",
     False,

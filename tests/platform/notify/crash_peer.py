@@ -1,5 +1,5 @@
-"""Run in a subprocess by the crash test: ``prepare N`` a database with N email recipients and
-one notice fanned out, or ``work`` the routine lane until nothing is left."""
+"""Run in a subprocess by the crash tests: ``prepare N [emergency]`` a database with N email
+recipients and one notice fanned out, or ``work [emergency]`` its lane until nothing is left."""
 
 import datetime as dt
 import os
@@ -20,7 +20,7 @@ from musubi.platform.residents import services as residents  # noqa: E402
 from musubi.platform.residents.models import ContactPoint, District, Relationship  # noqa: E402
 
 
-def prepare(count: int) -> None:
+def prepare(count: int, emergency: bool) -> None:
     call_command("migrate", "--no-input", "-v", "0")
     residents.ensure_districts()
     district = District.objects.get(name="中沢")
@@ -40,13 +40,14 @@ def prepare(count: int) -> None:
         Template(code="drill", name="訓練", subjects={"ja": "防災訓練"}, bodies={"ja": "訓練です"})
     )
     message = services.compose(template=template, values={}, audience={"kind": "all"},
-                               created_by=None, publish_onsite=False)  # fmt: skip
+                               created_by=None, publish_onsite=False,
+                               emergency=emergency)  # fmt: skip
     services.fan_out(message)
 
 
-def work() -> None:
+def work(emergency: bool) -> None:
     """Drain until every delivery is settled, waiting out the leases a killed worker left."""
-    worker = Worker(emergency=False, name=f"crash-test-{os.getpid()}")
+    worker = Worker(emergency=emergency, name=f"crash-test-{os.getpid()}")
     open_states = [DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.FAILED_TEMPORARY]
     while Delivery.objects.filter(state__in=open_states).exists():
         if not worker.drain():
@@ -55,4 +56,5 @@ def work() -> None:
 
 
 if __name__ == "__main__":
-    prepare(int(sys.argv[2])) if sys.argv[1] == "prepare" else work()
+    urgent = sys.argv[-1] == "emergency"
+    prepare(int(sys.argv[2]), urgent) if sys.argv[1] == "prepare" else work(urgent)

@@ -86,9 +86,9 @@ def test_a_worker_killed_mid_broadcast_neither_loses_nor_repeats_a_message(tmp_p
     def kill_on_the_fifteenth(accepted_so_far: int) -> bool:
         """While message 15 is being taken in: kill -9 the worker before it hears 250."""
         if accepted_so_far == 14 and not killed.is_set():
+            killed.set()  # before the kill: the test thread may see the worker die first
             os.kill(started[0].pid, signal.SIGKILL)
             started[0].wait(timeout=30)
-            killed.set()
             return False
         return True
 

@@ -4,9 +4,14 @@ Claiming is one short transaction: ``SELECT … FOR UPDATE SKIP LOCKED`` where t
 it (PostgreSQL), and everywhere an ``UPDATE … WHERE`` that only takes rows still unclaimed or
 whose lease ran out, so two workers never hold the same row. Results are written per channel
 batch right after the provider answers; a channel without provider-side deduplication (email)
-sends batches of one, so a worker killed at any moment leaves at most the one message the
-provider was still taking in unrecorded. A delivery already sent is never claimed again.
-Emergency and routine deliveries are two lanes: a worker claims from one lane only.
+sends batches of one, so a worker killed at any moment leaves at most the one message per
+sender the provider was still taking in unrecorded. A delivery already sent is never claimed
+again. Emergency and routine deliveries are two lanes: a worker claims from one lane only.
+
+The emergency lane runs ``NOTIFY_EMERGENCY_SENDERS`` senders side by side (each with its own
+channel instances, so its own SMTP connection), because a whole-city warning is bounded by the
+providers' round trips, not by our CPU. Senders only talk to providers; this thread claims,
+paces, records and hands each sender its next batch only after its last one is recorded.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ import logging
 import os
 import socket
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
+from itertools import chain, zip_longest
 
 from django.conf import settings
 from django.core import signing
@@ -92,10 +100,16 @@ def link_for(delivery: Delivery) -> str:
     if message.needs_ack and delivery.household_id:
         path = reverse("notify:ack", args=[ack_token(message.pk, delivery.household_id)])
     elif message.publish_onsite:
-        path = reverse("notify:notice", args=[message.pk])
+        path = _notice_path(message.pk)
     else:
         return ""
     return settings.SITE_URL.rstrip("/") + path
+
+
+@lru_cache(maxsize=256)
+def _notice_path(message_id: int) -> str:
+    """The notice page's path, worked out once per message rather than once per delivery."""
+    return reverse("notify:notice", args=[message_id])
 
 
 def outgoing(delivery: Delivery) -> Outgoing:
@@ -136,36 +150,72 @@ class Pacer:
             time.sleep(start - now)
 
 
+@dataclass(frozen=True)
+class Job:
+    """One batch for one channel: what a sender hands to the provider in one ``send``."""
+
+    code: str
+    deliveries: list[Delivery]
+    items: list[Outgoing]
+
+
+def jobs_for(by_channel: dict[str, list[Delivery]], sizes: dict[str, int]) -> deque[Job]:
+    """The batches of a claim, channels taking turns, so a LINE multicast never waits behind
+    a hundred single emails."""
+    per_channel = [
+        [rows[start : start + sizes[code]] for start in range(0, len(rows), sizes[code])]
+        for code, rows in by_channel.items()
+    ]
+    turns = chain.from_iterable(zip_longest(*per_channel))
+    return deque(Job(c[0].channel, c, [outgoing(d) for d in c]) for c in turns if c)
+
+
+def senders_for(emergency: bool) -> int:
+    """Senders side by side: the configured number for emergencies, one for routine notices."""
+    return max(1, settings.NOTIFY_EMERGENCY_SENDERS) if emergency else 1
+
+
 @dataclass
 class Worker:
-    """One lane's worker; keeps channel instances (and their open connections) between batches."""
+    """One lane's worker; each sender keeps its channel instances (and their open connections)
+    between batches."""
 
     emergency: bool
     name: str = ""
+    senders: int = 0
     pacer: Pacer = field(default_factory=Pacer)
-    channels: dict[str, Channel] = field(default_factory=dict)
+    slots: list[dict[str, Channel]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.name = self.name or worker_name("emergency" if self.emergency else "routine")
+        self.senders = self.senders or senders_for(self.emergency)
+        self.slots = [{} for _ in range(self.senders)]
 
-    def channel(self, code: str) -> Channel:
-        if code not in self.channels:
-            self.channels[code] = registry.get(code)
-        return self.channels[code]
+    def channel(self, slot: int, code: str) -> Channel:
+        if code not in self.slots[slot]:
+            self.slots[slot][code] = registry.get(code)
+        return self.slots[slot][code]
 
     def close(self) -> None:
-        for channel in self.channels.values():
-            channel.close()
-        self.channels.clear()
+        for channels in self.slots:
+            for channel in channels.values():
+                channel.close()
+            channels.clear()
 
     def run_once(self) -> int:
-        """Claim one batch and handle it; the number of deliveries handled (0: nothing due)."""
-        batch = claim(emergency=self.emergency, worker=self.name)
+        """Claim one batch and hand it over; the number of deliveries handled (0: nothing due)."""
+        batch = claim(emergency=self.emergency, worker=self.name, limit=CLAIM_SIZE * self.senders)
         by_channel: dict[str, list[Delivery]] = defaultdict(list)
         for delivery in batch:
             by_channel[delivery.channel].append(delivery)
-        for code, deliveries in by_channel.items():
-            self._hand_over(code, deliveries)
+        sizes = {}
+        for code, deliveries in list(by_channel.items()):
+            try:
+                sizes[code] = max(1, self.channel(0, code).max_batch)
+            except KeyError:
+                failed = self._all(deliveries, Outcome.FAILED_PERMANENT, "no such channel")
+                _record(by_channel.pop(code), failed, self.name)
+        self._hand_over(jobs_for(by_channel, sizes))
         return len(batch)
 
     def drain(self, *, max_seconds: float | None = None) -> int:
@@ -178,36 +228,49 @@ class Worker:
                 break
         return total
 
-    def _hand_over(self, code: str, deliveries: list[Delivery]) -> None:
-        try:
-            channel = self.channel(code)
-        except KeyError:
-            _record(deliveries, self._all(deliveries, Outcome.FAILED_PERMANENT, "no such channel"),
-                    self.name)  # fmt: skip
-            return
-        if wait := self.pacer.paused(code):
-            _release(deliveries, self.name, wait)
-            return
-        size = max(1, channel.max_batch)
-        for start in range(0, len(deliveries), size):
-            chunk = deliveries[start : start + size]
-            if wait := self.pacer.paused(code):
-                _release(deliveries[start:], self.name, wait)
-                return
-            self.pacer.wait_turn(channel, len(chunk))
-            results = self._send(channel, chunk)
-            _record(chunk, results, self.name)
-            if asked := max((r.retry_after or 0 for r in results), default=0):
-                self.pacer.pause(code, asked)
+    def _hand_over(self, jobs: deque[Job]) -> None:
+        """Keep every sender busy; record each answer before that sender gets another batch."""
+        with ThreadPoolExecutor(self.senders, thread_name_prefix="notify-sender") as pool:
+            self._keep_busy(pool, jobs)
 
-    def _send(self, channel: Channel, chunk: list[Delivery]) -> list[Result]:
+    def _keep_busy(self, pool: ThreadPoolExecutor, jobs: deque[Job]) -> None:
+        running: dict[Future, tuple[int, Job]] = {}
+        free = list(range(self.senders))
+        while jobs or running:
+            while jobs and free:
+                job = jobs.popleft()
+                if wait_for := self.pacer.paused(job.code):
+                    _release(job.deliveries, self.name, wait_for)
+                    continue
+                slot = free.pop()
+                self.pacer.wait_turn(self.channel(slot, job.code), len(job.items))
+                running[pool.submit(self._send, slot, job)] = (slot, job)
+            if not running:
+                break
+            done, _pending = wait(running, return_when=FIRST_COMPLETED)
+            answered = [(running.pop(future), future.result()) for future in done]
+            _record(
+                [d for (_slot, job), _r in answered for d in job.deliveries],
+                [r for _job, results in answered for r in results],
+                self.name,
+            )
+            for (slot, job), results in answered:
+                free.append(slot)
+                if asked := max((r.retry_after or 0 for r in results), default=0):
+                    self.pacer.pause(job.code, asked)
+
+    def _send(self, slot: int, job: Job) -> list[Result]:
+        """In a sender thread: only the provider conversation, never the database."""
+        channel = self.channel(slot, job.code)
         try:
-            return channel.send([outgoing(d) for d in chunk])
+            return channel.send(job.items)
         except Exception as exc:
-            log.exception("channel %s raised on a batch of %d", channel.code, len(chunk))
+            log.exception("channel %s raised on a batch of %d", job.code, len(job.items))
             channel.close()
-            self.channels.pop(channel.code, None)
-            return self._all(chunk, Outcome.FAILED_TEMPORARY, f"{type(exc).__name__}: {exc}")
+            self.slots[slot].pop(job.code, None)
+            return self._all(
+                job.deliveries, Outcome.FAILED_TEMPORARY, f"{type(exc).__name__}: {exc}"
+            )
 
     @staticmethod
     def _all(deliveries: list[Delivery], outcome: Outcome, detail: str) -> list[Result]:
@@ -237,20 +300,31 @@ def _after(delivery: Delivery, result: Result, now) -> dict:
 
 
 def _record(deliveries: list[Delivery], results: list[Result], worker: str) -> None:
-    """Write each result and its log line in one transaction, only for rows this worker holds."""
+    """Write each result and its log line in one transaction, only for rows this worker holds.
+
+    Rows with the same outcome and words (a multicast, a run of emails) are one UPDATE: at a
+    few hundred deliveries a second, statements per row were the emergency lane's limit.
+    """
     now = timezone.now()
     answered = {r.delivery_id: r for r in results}
+    same: dict[tuple, list[Delivery]] = defaultdict(list)
+    for delivery in deliveries:
+        result = answered.get(delivery.pk) or Result(
+            delivery.pk, Outcome.FAILED_TEMPORARY, "the channel gave no answer"
+        )
+        answered[delivery.pk] = result
+        same[tuple(sorted(_after(delivery, result, now).items()))].append(delivery)
     with transaction.atomic():
-        for delivery in deliveries:
-            result = answered.get(delivery.pk) or Result(
-                delivery.pk, Outcome.FAILED_TEMPORARY, "the channel gave no answer"
-            )
-            changes = _after(delivery, result, now)
-            updated = Delivery.objects.filter(pk=delivery.pk, claimed_by=worker).update(
-                claimed_until=None, **changes
-            )
-            if updated:
-                DeliveryAttempt.objects.create(
-                    delivery_id=delivery.pk, at=now, outcome=result.outcome.value,
-                    detail=result.detail[:500], worker=worker,
-                )  # fmt: skip
+        held = []
+        for changes, rows in same.items():
+            ids = [d.pk for d in rows]
+            mine = Delivery.objects.filter(pk__in=ids, claimed_by=worker)
+            if mine.update(claimed_until=None, **dict(changes)) == len(ids):
+                held += ids
+            else:  # a lease ran out and another worker took some: log only what was ours
+                held += list(mine.values_list("pk", flat=True))
+        DeliveryAttempt.objects.bulk_create(
+            DeliveryAttempt(delivery_id=pk, at=now, outcome=answered[pk].outcome.value,
+                            detail=answered[pk].detail[:500], worker=worker)
+            for pk in held
+        )  # fmt: skip

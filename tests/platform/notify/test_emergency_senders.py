@@ -1,0 +1,213 @@
+"""The emergency lane's senders side by side: really concurrent, still paced, still backing off
+on 429, one SMTP connection each, and a worker killed mid-broadcast loses nothing and repeats
+at most one message per other sender, with the same Message-ID."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.test import override_settings
+
+from musubi.devtools.packages import free_port
+from musubi.platform.notify import outbox, services
+from musubi.platform.notify.channels import registry
+from musubi.platform.notify.channels.base import Channel, Outcome, Result
+from musubi.platform.notify.models import Delivery, DeliveryAttempt, DeliveryState, Message
+
+from .test_email_smtp import PEER, Mailbox, _env
+
+
+class Gate(Channel):
+    """A provider that answers only once ``parties`` requests are in flight together."""
+
+    code = "gate"
+    label_ja = label_en = "gate"
+    max_batch = 1
+    per_person = False
+    barrier = threading.Barrier(1)
+    answers: list = []
+    handed: list = []
+
+    def send(self, items):
+        Gate.handed.append(items[0].key)
+        Gate.barrier.wait(timeout=10)
+        outcome, retry_after = Gate.answers.pop(0) if Gate.answers else (Outcome.SENT, None)
+        return [Result(i.delivery_id, outcome, "gate", retry_after) for i in items]
+
+
+@pytest.fixture
+def gate():
+    registry.register(Gate)
+    Gate.answers, Gate.handed = [], []
+    Gate.barrier = threading.Barrier(1)
+    yield Gate
+    registry._CHANNELS.pop("gate")
+    Gate.per_second = None
+
+
+class Connections(Mailbox):
+    """A mailbox that also counts the SMTP connections messages came on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sessions: set = set()
+
+    async def handle_DATA(self, server, session, envelope):
+        self.sessions.add(session.peer)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def smtp():
+    mailbox = Connections()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, mailbox
+    controller.stop()
+
+
+def _urgent_rows(n: int) -> list[Delivery]:
+    message = Message.objects.create(
+        rendered={"ja": {"subject": "避難", "body": "b"}}, publish_onsite=False, emergency=True
+    )
+    return [
+        Delivery.objects.create(message=message, channel="gate", address=f"a{i}", emergency=True)
+        for i in range(n)
+    ]
+
+
+def test_the_emergency_lane_has_the_configured_senders_and_routine_one(settings):
+    settings.NOTIFY_EMERGENCY_SENDERS = 6
+    assert outbox.Worker(emergency=True).senders == 6
+    assert outbox.Worker(emergency=False).senders == 1
+    settings.NOTIFY_EMERGENCY_SENDERS = 0  # a mistaken 0 still sends
+    assert outbox.Worker(emergency=True).senders == 1
+
+
+def test_senders_hand_batches_over_at_the_same_time(db, gate):
+    """Three single deliveries pass the provider's barrier of three only if sent together."""
+    _urgent_rows(3)
+    gate.barrier = threading.Barrier(3)
+    assert outbox.Worker(emergency=True, senders=3).drain() == 3
+    assert set(Delivery.objects.values_list("state", flat=True)) == {"sent"}
+    assert not gate.barrier.broken
+
+
+def test_one_sender_would_not_have_passed_the_barrier(db, gate):
+    _urgent_rows(1)
+    gate.barrier = threading.Barrier(2)
+    outbox.Worker(emergency=True, senders=1).drain()
+    # alone at the barrier: it broke, the provider call raised, the delivery waits for a retry
+    assert Delivery.objects.get().state == DeliveryState.FAILED_TEMPORARY
+
+
+def test_a_429_stops_every_sender_and_the_rest_waits_untried(db, gate):
+    _urgent_rows(8)
+    gate.barrier = threading.Barrier(2)
+    gate.answers = [(Outcome.FAILED_TEMPORARY, 60.0), (Outcome.FAILED_TEMPORARY, 60.0)]
+    outbox.Worker(emergency=True, senders=2).run_once()
+    assert len(gate.handed) == 2  # the two in flight when the provider said "wait"
+    tried = Delivery.objects.filter(attempts=1, state="failed_temporary")
+    untried = Delivery.objects.filter(attempts=0, state="queued")
+    assert tried.count() == 2 and untried.count() == 6
+    assert outbox.Worker(emergency=True, senders=2).drain() == 0  # nothing due for a minute
+
+
+def test_the_rate_limit_holds_for_all_senders_together(db, gate):
+    gate.per_second = 20.0
+    _urgent_rows(6)
+    started = time.monotonic()
+    outbox.Worker(emergency=True, senders=4).drain()
+    assert time.monotonic() - started >= 5 / 20.0 - 0.01
+    assert Delivery.objects.filter(state="sent").count() == 6
+
+
+def test_each_sender_has_its_own_smtp_connection(town, compose, smtp):
+    controller, mailbox = smtp
+    message = compose(emergency=True)
+    services.fan_out(message)
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+                           EMAIL_HOST="127.0.0.1", EMAIL_PORT=controller.port):  # fmt: skip
+        outbox.Worker(emergency=True, senders=3).drain()
+    assert Counter(rcpt for rcpt, _m in mailbox.accepted) == {
+        "hana@example.jp": 1, "ichiro@example.jp": 1, "jiro@example.jp": 1,
+    }  # fmt: skip
+    assert len(mailbox.sessions) == 3
+
+
+def _broadcast_killed_at_the_fifteenth(tmp_path, smtp_pair):
+    """Four senders; kill -9 while message 15 is taken in, restart; what each recipient got."""
+    controller, mailbox = smtp_pair
+    recipients = 40
+    env = _env(tmp_path, controller.port) | {"MUSUBI_NOTIFY_EMERGENCY_SENDERS": "4"}
+    subprocess.run([sys.executable, str(PEER), "prepare", str(recipients), "emergency"], env=env,
+                   check=True, timeout=300)  # fmt: skip
+    killed = threading.Event()
+    started: list[subprocess.Popen] = []
+
+    def kill_on_the_fifteenth(accepted_so_far: int) -> bool:
+        if accepted_so_far == 14 and not killed.is_set():
+            killed.set()  # before the kill: the test thread may see the worker die first
+            os.kill(started[0].pid, signal.SIGKILL)
+            started[0].wait(timeout=30)
+            return False
+        return True
+
+    mailbox.on_data = kill_on_the_fifteenth  # armed before the worker can send anything
+    worker = subprocess.Popen([sys.executable, str(PEER), "work", "emergency"], env=env)
+    started.append(worker)
+    worker.wait(timeout=120)
+    assert killed.is_set() and worker.returncode == -signal.SIGKILL
+    restarted = subprocess.run([sys.executable, str(PEER), "work", "emergency"], env=env,
+                               timeout=120)  # fmt: skip
+    assert restarted.returncode == 0
+    with sqlite3.connect(tmp_path / "musubi.sqlite3") as db:
+        states = dict(db.execute("SELECT state, count(*) FROM notify_delivery GROUP BY state"))
+    assert states == {"sent": recipients}
+    return Counter(rcpt for rcpt, _m in mailbox.accepted), mailbox
+
+
+def test_killed_at_any_moment_at_most_one_message_per_other_sender_repeats(tmp_path, smtp):
+    """The server may have taken in a message whose 250 its sender never heard: with four
+    senders, up to three such messages (the fifteenth was refused) go out again on restart."""
+    per_recipient, mailbox = _broadcast_killed_at_the_fifteenth(tmp_path, smtp)
+    assert set(per_recipient) == {f"r{n}@example.jp" for n in range(40)}
+    repeated = [rcpt for rcpt, times in per_recipient.items() if times > 1]
+    assert sum(per_recipient.values()) - 40 <= 3 and all(per_recipient[r] == 2 for r in repeated)
+    for rcpt in repeated:  # a repeat is the same message: the mailbox can tell by its Message-ID
+        ids = {m["Message-ID"] for to, m in mailbox.accepted if to == rcpt}
+        assert len(ids) == 1
+
+
+def test_channels_take_turns_so_a_multicast_does_not_wait_behind_single_emails(db):
+    message = Message.objects.create(rendered={"ja": {"subject": "s", "body": "b"}}, emergency=True)
+    rows = [
+        Delivery.objects.create(message=message, channel=code, address=f"{code}{i}", emergency=True)
+        for code, count in (("email", 4), ("line", 3))
+        for i in range(count)
+    ]
+    by_channel = {"email": rows[:4], "line": rows[4:]}
+    jobs = outbox.jobs_for(by_channel, {"email": 1, "line": 500})
+    assert [(job.code, len(job.items)) for job in jobs] == [
+        ("email", 1), ("line", 3), ("email", 1), ("email", 1), ("email", 1),
+    ]  # fmt: skip
+    assert [item.key for item in jobs[1].items] == [str(d.key) for d in rows[4:]]
+
+
+def test_a_late_answer_is_not_written_over_a_row_another_worker_took(db):
+    first, second = _urgent_rows(2)
+    outbox.claim(emergency=True, worker="slow", limit=2)
+    Delivery.objects.filter(pk=second.pk).update(claimed_by="other")  # its lease ran out
+    results = [Result(d.pk, Outcome.SENT, "accepted") for d in (first, second)]
+    outbox._record([first, second], results, "slow")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, second.state) == ("sent", "sending")
+    assert [a.delivery_id for a in DeliveryAttempt.objects.all()] == [first.pk]
