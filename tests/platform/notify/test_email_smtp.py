@@ -74,12 +74,17 @@ def _env(data_dir: Path, port: int) -> dict:
     }  # fmt: skip
 
 
-def test_a_worker_killed_mid_broadcast_neither_loses_nor_repeats_a_message(tmp_path, smtp):
+def broadcast_killed_at_the_fifteenth(tmp_path, smtp, lane: str, senders: int = 1) -> dict:
+    """Kill -9 the worker of ``lane`` while message 15 is taken in, then restart it.
+
+    Returns what each recipient got, what the server held at the kill, and how many deliveries
+    were tried twice; asserts that every delivery ended sent.
+    """
     controller, mailbox = smtp
-    recipients = 40
-    env = _env(tmp_path, controller.port)
-    subprocess.run([sys.executable, str(PEER), "prepare", str(recipients)], env=env, check=True,
-                   timeout=300)  # fmt: skip
+    env = _env(tmp_path, controller.port) | {"MUSUBI_NOTIFY_EMERGENCY_SENDERS": str(senders)}
+    lane_args = ["emergency"] if lane == "emergency" else []
+    subprocess.run([sys.executable, str(PEER), "prepare", str(RECIPIENTS), *lane_args], env=env,
+                   check=True, timeout=300)  # fmt: skip
     killed = threading.Event()
     started: list[subprocess.Popen] = []
 
@@ -92,21 +97,34 @@ def test_a_worker_killed_mid_broadcast_neither_loses_nor_repeats_a_message(tmp_p
             return False
         return True
 
-    # armed before the worker starts: on a loaded machine it may send 15 messages before
-    # this thread runs again
-    mailbox.on_data = kill_on_the_fifteenth
-    worker = subprocess.Popen([sys.executable, str(PEER), "work"], env=env)
+    mailbox.on_data = kill_on_the_fifteenth  # armed before the worker can send anything
+    worker = subprocess.Popen([sys.executable, str(PEER), "work", *lane_args], env=env)
     started.append(worker)
     worker.wait(timeout=120)
     assert killed.is_set() and worker.returncode == -signal.SIGKILL
-    assert len(mailbox.accepted) == 14
-    restarted = subprocess.run([sys.executable, str(PEER), "work"], env=env, timeout=120)
+    at_kill = len(mailbox.accepted)
+    restarted = subprocess.run([sys.executable, str(PEER), "work", *lane_args], env=env,
+                               timeout=120)  # fmt: skip
     assert restarted.returncode == 0
-    per_recipient = Counter(rcpt for rcpt, _m in mailbox.accepted)
-    assert per_recipient == {f"r{n}@example.jp": 1 for n in range(recipients)}
     with sqlite3.connect(tmp_path / "musubi.sqlite3") as db:
         states = dict(db.execute("SELECT state, count(*) FROM notify_delivery GROUP BY state"))
         retried = db.execute("SELECT count(*) FROM notify_delivery WHERE attempts = 2").fetchone()
-    assert states == {"sent": recipients}
+    assert states == {"sent": RECIPIENTS}
+    per_recipient = Counter(rcpt for rcpt, _m in mailbox.accepted)
+    return {"per_recipient": per_recipient, "at_kill": at_kill, "retried": retried[0]}
+
+
+RECIPIENTS = 40
+
+
+def test_a_worker_killed_mid_broadcast_neither_loses_nor_repeats_a_message(tmp_path, smtp):
+    outcome = broadcast_killed_at_the_fifteenth(tmp_path, smtp, "routine")
+    assert outcome["at_kill"] == 14
+    assert outcome["per_recipient"] == {f"r{n}@example.jp": 1 for n in range(RECIPIENTS)}
     # the 14 accepted were recorded before the kill; the rest of the claimed batch was retried
-    assert retried[0] == recipients - 14
+    assert outcome["retried"] == RECIPIENTS - 14
+
+
+def test_the_emergency_lane_with_its_default_sender_repeats_nothing_either(tmp_path, smtp):
+    outcome = broadcast_killed_at_the_fifteenth(tmp_path, smtp, "emergency")
+    assert outcome["per_recipient"] == {f"r{n}@example.jp": 1 for n in range(RECIPIENTS)}

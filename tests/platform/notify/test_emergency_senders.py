@@ -2,11 +2,6 @@
 on 429, one SMTP connection each, and a worker killed mid-broadcast loses nothing and repeats
 at most one message per other sender, with the same Message-ID."""
 
-import os
-import signal
-import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -21,7 +16,7 @@ from musubi.platform.notify.channels import registry
 from musubi.platform.notify.channels.base import Channel, Outcome, Result
 from musubi.platform.notify.models import Delivery, DeliveryAttempt, DeliveryState, Message
 
-from .test_email_smtp import PEER, Mailbox, _env
+from .test_email_smtp import Mailbox, broadcast_killed_at_the_fifteenth
 
 
 class Gate(Channel):
@@ -142,42 +137,13 @@ def test_each_sender_has_its_own_smtp_connection(town, compose, smtp):
     assert len(mailbox.sessions) == 3
 
 
-def _broadcast_killed_at_the_fifteenth(tmp_path, smtp_pair):
-    """Four senders; kill -9 while message 15 is taken in, restart; what each recipient got."""
-    controller, mailbox = smtp_pair
-    recipients = 40
-    env = _env(tmp_path, controller.port) | {"MUSUBI_NOTIFY_EMERGENCY_SENDERS": "4"}
-    subprocess.run([sys.executable, str(PEER), "prepare", str(recipients), "emergency"], env=env,
-                   check=True, timeout=300)  # fmt: skip
-    killed = threading.Event()
-    started: list[subprocess.Popen] = []
-
-    def kill_on_the_fifteenth(accepted_so_far: int) -> bool:
-        if accepted_so_far == 14 and not killed.is_set():
-            killed.set()  # before the kill: the test thread may see the worker die first
-            os.kill(started[0].pid, signal.SIGKILL)
-            started[0].wait(timeout=30)
-            return False
-        return True
-
-    mailbox.on_data = kill_on_the_fifteenth  # armed before the worker can send anything
-    worker = subprocess.Popen([sys.executable, str(PEER), "work", "emergency"], env=env)
-    started.append(worker)
-    worker.wait(timeout=120)
-    assert killed.is_set() and worker.returncode == -signal.SIGKILL
-    restarted = subprocess.run([sys.executable, str(PEER), "work", "emergency"], env=env,
-                               timeout=120)  # fmt: skip
-    assert restarted.returncode == 0
-    with sqlite3.connect(tmp_path / "musubi.sqlite3") as db:
-        states = dict(db.execute("SELECT state, count(*) FROM notify_delivery GROUP BY state"))
-    assert states == {"sent": recipients}
-    return Counter(rcpt for rcpt, _m in mailbox.accepted), mailbox
-
-
 def test_killed_at_any_moment_at_most_one_message_per_other_sender_repeats(tmp_path, smtp):
     """The server may have taken in a message whose 250 its sender never heard: with four
     senders, up to three such messages (the fifteenth was refused) go out again on restart."""
-    per_recipient, mailbox = _broadcast_killed_at_the_fifteenth(tmp_path, smtp)
+    per_recipient = broadcast_killed_at_the_fifteenth(tmp_path, smtp, "emergency", senders=4)[
+        "per_recipient"
+    ]
+    mailbox = smtp[1]
     assert set(per_recipient) == {f"r{n}@example.jp" for n in range(40)}
     repeated = [rcpt for rcpt, times in per_recipient.items() if times > 1]
     assert sum(per_recipient.values()) - 40 <= 3 and all(per_recipient[r] == 2 for r in repeated)
