@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 
 from musubi.citizen.bookings import permissions, services, slots
 from musubi.citizen.bookings.errors import BookingError, SlotTaken
-from musubi.citizen.bookings.models import Booking, Channel, Resource
+from musubi.citizen.bookings.models import Booking, Channel, Resource, UserGroup
 from musubi.platform.api.idempotency import idempotent
 from musubi.platform.api.models import ApiToken
 from musubi.platform.api.permissions import require
@@ -62,6 +62,8 @@ class ResourceSerializer(serializers.ModelSerializer):
             "fee_resident_yen",
             "fee_nonresident_yen",
             "residents_only",
+            "groups_only",
+            "monthly_group_quota",
             "synthetic",
         ]
 
@@ -93,6 +95,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "start",
             "end",
             "party_size",
+            "group",
             "status",
             "channel",
             "fee_category",
@@ -117,6 +120,16 @@ class BookingInput(serializers.Serializer):
     start = serializers.DateTimeField()
     party_size = serializers.IntegerField(default=1, min_value=1, max_value=1000)
     purpose = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class MyBookingInput(BookingInput):
+    group = serializers.PrimaryKeyRelatedField(
+        queryset=UserGroup.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A registered group the user represents (it must be approved)",
+    )
 
 
 class OnBehalfInput(BookingInput):
@@ -222,7 +235,7 @@ class MyBookings(generics.ListAPIView):
 
     @extend_schema(
         tags=["me"],
-        request=BookingInput,
+        request=MyBookingInput,
         responses={
             201: BookingSerializer,
             409: OpenApiResponse(description="problem+json, code already_taken"),
@@ -231,7 +244,7 @@ class MyBookings(generics.ListAPIView):
     )
     @idempotent
     def post(self, request: Request) -> Response:
-        given = BookingInput(data=request.data)
+        given = MyBookingInput(data=request.data)
         given.is_valid(raise_exception=True)
         ask = services.Request(channel=Channel.WEB, **given.validated_data)
         try:

@@ -1,23 +1,52 @@
-"""The resident's booking form: how many people and what for (the slot comes from the link)."""
+"""The resident's forms: booking a slot (how many people, what for, for which of their
+groups) and registering a group (団体登録)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from musubi.citizen.bookings.models import Resource
+from musubi.citizen.bookings import groups
+from musubi.citizen.bookings.models import Resource, UserGroup
 
 
 class BookingForm(forms.Form):
     party_size = forms.IntegerField(label=_("利用人数"), min_value=1, initial=1)
     purpose = forms.CharField(label=_("利用目的"), max_length=200, required=False)
+    group = forms.ModelChoiceField(
+        label=_("利用団体"),
+        queryset=UserGroup.objects.none(),
+        required=False,
+        empty_label=_("個人として予約する"),
+        help_text=_("代表者として登録した団体から選びます。承認された団体だけが予約できます。"),
+    )
 
-    def __init__(self, *args: Any, resource: Resource, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, resource: Resource, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         party = self.fields["party_size"]
         party.validators.append(MaxValueValidator(resource.max_party))
         party.widget.attrs["max"] = resource.max_party
         party.help_text = _("1〜%(max)s 人") % {"max": resource.max_party}
+        # Every group of the user is offered, so a pending one is refused with its reason.
+        self.fields["group"].queryset = groups.groups_of(user)
+
+
+class GroupForm(forms.ModelForm):
+    class Meta:
+        model = UserGroup
+        fields = ["name", "phone", "member_count", "resident_percent"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        members = self.fields["member_count"]
+        members.validators.append(MinValueValidator(1))
+        members.widget.attrs["min"] = 1
+        percent = self.fields["resident_percent"]
+        percent.validators.append(MaxValueValidator(100))
+        percent.widget.attrs["max"] = 100
+        percent.help_text = _(
+            "会員のうち駒ヶ根市内に住んでいる人の割合（0〜100）。%(percent)s％以上なら市内料金になります。"
+        ) % {"percent": groups.rules()["resident_rate_min_percent"]}

@@ -51,6 +51,12 @@ class Resource(models.Model):
     fee_nonresident_yen = models.PositiveIntegerField(_("市外料金（円）"), default=0)
     payment_days = models.PositiveSmallIntegerField(_("支払期限（予約から何日）"), default=7)
     residents_only = models.BooleanField(_("市民のみ"), default=False)
+    groups_only = models.BooleanField(
+        _("登録団体のみ"), default=False, help_text=_("承認された団体の予約だけを受け付ける。")
+    )
+    monthly_group_quota = models.PositiveSmallIntegerField(
+        _("1団体1か月の予約上限"), default=0, help_text=_("0は上限なし。")
+    )
     min_age = models.PositiveSmallIntegerField(_("対象年齢（下限）"), null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(_("対象年齢（上限）"), null=True, blank=True)
     sex = models.CharField(_("対象の性別"), max_length=1, blank=True)
@@ -153,6 +159,14 @@ class Booking(models.Model):
     holder_name = models.CharField(_("予約者名"), max_length=120, blank=True)
     holder_phone = models.CharField(_("連絡先電話番号"), max_length=20, blank=True)
     purpose = models.CharField(_("利用目的"), max_length=200, blank=True)
+    group = models.ForeignKey(
+        "UserGroup",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bookings",
+        verbose_name=_("利用団体"),
+    )
     status = models.CharField(_("状態"), max_length=12, choices=Status.choices)
     channel = models.CharField(_("受付経路"), max_length=8, choices=Channel.choices)
     origin = models.CharField(
@@ -225,6 +239,81 @@ class QuotaUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.resource_id} {self.month:%Y-%m}: {self.used}/{self.limit}"
+
+
+class GroupStatus(models.TextChoices):
+    PENDING = "pending", _("審査中")
+    APPROVED = "approved", _("承認")
+    REJECTED = "rejected", _("不承認")
+
+
+class UserGroup(models.Model):
+    """A group registered by its representative (団体登録) and reviewed by staff: only an
+    approved group may book for itself, and its share of members living in the city decides
+    whether it pays the 市内 rate (``groups.pays_resident_rate``)."""
+
+    personal_data = True
+
+    name = models.CharField(_("団体名"), max_length=120)
+    representative = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="booking_groups",
+        verbose_name=_("代表者"),
+    )
+    phone = models.CharField(_("連絡先電話番号"), max_length=20)
+    member_count = models.PositiveSmallIntegerField(_("会員数"))
+    resident_percent = models.PositiveSmallIntegerField(_("市内在住者の割合（％）"))
+    status = models.CharField(
+        _("状態"), max_length=8, choices=GroupStatus.choices, default=GroupStatus.PENDING
+    )
+    review_reason = models.CharField(_("審査の理由"), max_length=200, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("審査日時"), null=True, blank=True)
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resident_percent__lte=100), name="bookings_group_percent"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(review_reason=""),
+                name="bookings_group_rejected_with_reason",
+            ),
+        ]
+        verbose_name = _("登録団体")
+        verbose_name_plural = _("登録団体")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupQuotaUse(models.Model):
+    """How many holding bookings one group has of one resource in one month (Tokyo): the
+    per-group twin of ``QuotaUse``, with the same check constraint doing the refusing."""
+
+    group = models.ForeignKey(UserGroup, on_delete=models.CASCADE, related_name="+")
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    used = models.PositiveSmallIntegerField(default=0)
+    limit = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "resource", "month"], name="bookings_group_quota_per_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(used__lte=models.F("limit")), name="bookings_group_quota_within_limit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.resource_id} {self.month:%Y-%m}: {self.used}/{self.limit}"
 
 
 class AvailabilityView(models.Model):

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from musubi.citizen.bookings import billing, slots
+from musubi.citizen.bookings import billing, groups, slots
 from musubi.citizen.bookings.errors import (
     BadParty,
     NotAllowed,
@@ -35,11 +35,13 @@ from musubi.citizen.bookings.models import (
     Booking,
     Channel,
     FeeCategory,
+    GroupQuotaUse,
     Kind,
     LotteryWindow,
     QuotaUse,
     Resource,
     Status,
+    UserGroup,
 )
 from musubi.platform.accounts import services as accounts
 from musubi.platform.events.services import publish
@@ -77,6 +79,7 @@ class Request:
     holder_name: str = ""
     holder_phone: str = ""
     exemption: str = ""
+    group: UserGroup | None = None  # booking for a registered group the user represents
     for_checkup: bool = False  # only ``checkups.book``, which checked the application
 
 
@@ -151,24 +154,37 @@ def check_eligibility(
     return is_resident
 
 
-def check_quota(resource: Resource, user: Any, start: dt.datetime) -> None:
-    """At most ``monthly_quota`` holding bookings of this resource per user and month."""
-    if not resource.monthly_quota or user is None:
+def check_quota(
+    resource: Resource, user: Any, start: dt.datetime, group: UserGroup | None = None
+) -> None:
+    """At most ``monthly_quota`` holding bookings of this resource per user and month; a
+    booking for a group counts against the group's ``monthly_group_quota`` instead."""
+    if group is not None:
+        quota, holder = resource.monthly_group_quota, {"group": group}
+    else:
+        quota, holder = resource.monthly_quota, {"user": user, "group": None}
+    if not quota or user is None:
         return
     local = start.astimezone(slots.city_zone())
     month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     next_month = (month_start + dt.timedelta(days=32)).replace(day=1)
     held = Booking.objects.filter(
         resource=resource,
-        user=user,
         status__in=HOLDING,
         start__gte=month_start,
         start__lt=next_month,
+        **holder,
     ).count()
-    if held >= resource.monthly_quota:
-        raise QuotaExceeded(
-            _("この施設の予約は1か月に %(quota)s 件までです。"), quota=resource.monthly_quota
+    if held >= quota:
+        raise _quota_exceeded(quota, for_group=group is not None)
+
+
+def _quota_exceeded(quota: int, *, for_group: bool) -> QuotaExceeded:
+    if for_group:
+        return QuotaExceeded(
+            _("この施設の団体での予約は1団体1か月に %(quota)s 件までです。"), quota=quota
         )
+    return QuotaExceeded(_("この施設の予約は1か月に %(quota)s 件までです。"), quota=quota)
 
 
 def fee_for(resource: Resource, is_resident: bool, exemption: str) -> tuple[str, int]:
@@ -204,8 +220,10 @@ def book(request: Request, *, user: Any = None, staff: Any = None) -> Booking:
     resident = residents.resident_for(user)
     day = slot.start.astimezone(slots.city_zone()).date()
     is_resident = check_eligibility(resource, user, day, resident)
-    check_quota(resource, user, request.start)
-    category, fee = fee_for(resource, is_resident, request.exemption)
+    groups.check_group(resource, user, request.group)
+    check_quota(resource, user, request.start, request.group)
+    resident_rate = is_resident or groups.pays_resident_rate(request.group)
+    category, fee = fee_for(resource, resident_rate, request.exemption)
     booking = Booking(
         resource=resource,
         start=slot.start,
@@ -215,6 +233,7 @@ def book(request: Request, *, user: Any = None, staff: Any = None) -> Booking:
         holder_name=request.holder_name or _display_name(user, resident),
         holder_phone=request.holder_phone,
         purpose=request.purpose,
+        group=request.group,
         channel=request.channel,
         fee_category=category,
         exemption=request.exemption,
@@ -244,6 +263,7 @@ def hold(
     slot = slots.slot_on_open_day(resource, start)
     if slot is None:
         raise NotBookable(_("開館時間外か、予約枠の区切りではない時刻です。"))
+    groups.check_entry_without_group(resource)
     resident = residents.resident_for(user)
     day = slot.start.astimezone(slots.city_zone()).date()
     category, fee = fee_for(resource, check_eligibility(resource, user, day, resident), "")
@@ -306,7 +326,7 @@ def reschedule(booking: Booking, new_start: dt.datetime, *, by: Any) -> Booking:
         old.cancel_reason = str(_("日時の変更"))
         old.save(update_fields=["status", "cancelled_at", "cancel_reason"])
         _count_quota(old, -1)
-        check_quota(old.resource, old.user, slot.start)
+        check_quota(old.resource, old.user, slot.start, old.group)
         moved = Booking(
             **{field: getattr(old, field) for field in MOVED_FIELDS},
             start=slot.start, end=slot.end, status=Status.CONFIRMED, created_by=by,
@@ -318,7 +338,7 @@ def reschedule(booking: Booking, new_start: dt.datetime, *, by: Any) -> Booking:
 
 
 MOVED_FIELDS = (
-    "resource", "party_size", "user", "holder_name", "holder_phone", "purpose", "channel",
+    "resource", "party_size", "user", "group", "holder_name", "holder_phone", "purpose", "channel",
     "origin", "fee_category", "exemption", "fee_yen",
 )  # fmt: skip
 
@@ -336,6 +356,7 @@ def _take_a_seat(booking: Booking) -> None:
     that looked free but was taken meanwhile fails on the index and the next one is tried.
     """
     release_expired(booking.resource, booking.start)
+    _open_quota_counter(booking)
     held = set(
         Booking.objects.filter(
             resource=booking.resource, start=booking.start, status__in=HOLDING
@@ -359,31 +380,42 @@ def _quota_month(booking: Booking) -> dt.date:
     return booking.start.astimezone(slots.city_zone()).date().replace(day=1)
 
 
+def _quota_counter(booking: Booking) -> tuple[type[QuotaUse | GroupQuotaUse], dict, int]:
+    """The counter a booking counts against: its group's when booked for a group, else its
+    holder's; a limit of 0 means none applies."""
+    if booking.group_id is not None:
+        return GroupQuotaUse, {"group_id": booking.group_id}, booking.resource.monthly_group_quota
+    quota = booking.resource.monthly_quota if booking.user_id is not None else 0
+    return QuotaUse, {"user_id": booking.user_id}, quota
+
+
+def _open_quota_counter(booking: Booking) -> None:
+    """Make the booking's counter row when missing, before the seat's transaction: two first
+    bookings of a month racing to create it must not make one of them fail as if its seat
+    were taken (the loser of the insert then reads the winner's committed row)."""
+    model, holder, quota = _quota_counter(booking)
+    if quota:
+        key = {**holder, "resource": booking.resource, "month": _quota_month(booking)}
+        model.objects.get_or_create(**key, defaults={"limit": quota})
+
+
 def _count_quota(booking: Booking, delta: int) -> None:
-    """Count a booking in (+1) or out (-1) of its holder's monthly quota in the database;
-    a count beyond the limit fails the row's check constraint: ``QuotaExceeded``."""
-    quota = booking.resource.monthly_quota
-    if not quota or booking.user_id is None:
+    """Count a booking in (+1) or out (-1) of its holder's (or group's) monthly quota in the
+    database (the row made by ``_open_quota_counter``); a count beyond the limit fails the
+    row's check constraint: ``QuotaExceeded``."""
+    model, holder, quota = _quota_counter(booking)
+    if not quota:
         return
-    row = QuotaUse.objects.filter(
-        user_id=booking.user_id, resource=booking.resource, month=_quota_month(booking)
-    )
+    key = {**holder, "resource": booking.resource, "month": _quota_month(booking)}
+    row = model.objects.filter(**key)
     if delta < 0:
         row.filter(used__gt=0).update(used=F("used") - 1)
         return
-    QuotaUse.objects.get_or_create(
-        user_id=booking.user_id,
-        resource=booking.resource,
-        month=_quota_month(booking),
-        defaults={"limit": quota},
-    )
     try:
         with transaction.atomic():
             row.update(used=F("used") + 1, limit=quota)
     except IntegrityError:
-        raise QuotaExceeded(
-            _("この施設の予約は1か月に %(quota)s 件までです。"), quota=quota
-        ) from None
+        raise _quota_exceeded(quota, for_group=booking.group_id is not None) from None
 
 
 def release_expired(resource: Resource, start: dt.datetime) -> int:
@@ -477,7 +509,7 @@ def bookings_on(day: dt.date) -> QuerySet[Booking]:
     since = dt.datetime.combine(day, dt.time(0), zone)
     return Booking.objects.filter(
         start__gte=since, start__lt=since + dt.timedelta(days=1)
-    ).select_related("resource")
+    ).select_related("resource", "group")
 
 
 def managed_resources(user: Any) -> QuerySet[Resource]:

@@ -7,6 +7,8 @@ from musubi.citizen.bookings import checkup_views, staff_views
 urlpatterns = [
     path("", staff_views.index, name="staff_index"),
     path("reports/", staff_views.reports, name="staff_reports"),
+    path("groups/", staff_views.groups_to_review, name="staff_groups"),
+    path("groups/<int:pk>/review/", staff_views.review_group, name="staff_review_group"),
     path("checkups/", checkup_views.staff_index, name="staff_checkups"),
     path("checkups/<int:pk>/", checkup_views.staff_programme, name="staff_checkup"),
     path(

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from musubi.citizen.bookings import counter, lottery, permissions, services, slots
+from musubi.citizen.bookings import counter, groups, lottery, permissions, services, slots
 from musubi.citizen.bookings.errors import BookingError
-from musubi.citizen.bookings.models import Booking, Channel, LotteryWindow, Resource
+from musubi.citizen.bookings.models import Booking, Channel, LotteryWindow, Resource, UserGroup
 from musubi.citizen.bookings.views import month_context, month_of
 from musubi.platform.accounts.decorators import staff_required
 from musubi.platform.audit.models import Action
@@ -67,6 +67,17 @@ class LotteryForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("理由"), max_length=200)
+
+
+class ReviewForm(forms.Form):
+    """承認 or 不承認 of a group; the reason is optional for an approval only (the rule is in
+    ``groups.review``, so the API or a script cannot skip it)."""
+
+    decision = forms.ChoiceField(
+        label=gettext_lazy("審査結果"),
+        choices=[("approve", gettext_lazy("承認する")), ("reject", gettext_lazy("不承認とする"))],
+    )
+    reason = forms.CharField(label=gettext_lazy("理由"), max_length=200, required=False)
 
 
 def _day_param(request: HttpRequest) -> dt.date:
@@ -294,3 +305,44 @@ def draw(request: HttpRequest, pk: int) -> HttpResponse:
         )  # fmt: skip
         messages.success(request, _("抽選しました。結果は公開ページに載っています。"))
     return redirect("bookings:staff_lotteries", pk=window.resource_id)
+
+
+@staff_required(permissions.MANAGE)
+def groups_to_review(request: HttpRequest) -> HttpResponse:
+    """Registered groups: the pending ones with approve/reject, then those reviewed."""
+    return _groups_page(request)
+
+
+def _groups_page(request: HttpRequest, form: ReviewForm | None = None, failed: int = 0):
+    """The review page, with a refused decision's form (kept, status 422) when there is one;
+    representatives' names and phones are shown, so the read is audited."""
+    record(
+        request,
+        action=Action.READ,
+        subject=Subject("booking-groups", "all"),
+        what="登録団体一覧",
+        purpose=PURPOSE,
+    )
+    pending, reviewed = groups.for_staff()
+    context = {"pending": pending, "reviewed": reviewed, "form": form, "failed": failed}
+    return render(request, "bookings/staff/groups.html", context, status=422 if form else 200)
+
+
+@staff_required(permissions.MANAGE)
+@require_POST
+def review_group(request: HttpRequest, pk: int) -> HttpResponse:
+    group = get_object_or_404(UserGroup, pk=pk)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            groups.review(
+                group, by=request.user, approve=approve, reason=form.cleaned_data["reason"]
+            )
+        except BookingError as exc:
+            form.add_error("reason", exc.message)
+    if not form.is_valid():
+        return _groups_page(request, form=form, failed=group.pk)
+    record(request, action=Action.UPDATE, subject=group, what="団体登録の審査", purpose=PURPOSE)
+    messages.success(request, _("団体「%(name)s」を審査しました。") % {"name": group.name})
+    return redirect("bookings:staff_groups")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/book/", views.review, name="review"),
     path("<int:pk>/serving/", views.serving, name="serving"),
     path("mine/", views.mine, name="mine"),
+    path("groups/", views.my_groups, name="groups"),
     path("mine/<int:pk>/", views.booking, name="booking"),
     path("mine/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("mine/<int:pk>/pay/", views.pay, name="pay"),

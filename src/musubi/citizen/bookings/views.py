@@ -18,9 +18,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from musubi.citizen.bookings import billing, counter, icalfeed, lottery, services, slots, waitlist
+from musubi.citizen.bookings import (
+    billing,
+    counter,
+    groups,
+    icalfeed,
+    lottery,
+    services,
+    slots,
+    waitlist,
+)
 from musubi.citizen.bookings.errors import BookingError
-from musubi.citizen.bookings.forms import BookingForm
+from musubi.citizen.bookings.forms import BookingForm, GroupForm
 from musubi.citizen.bookings.models import Booking, Channel, Kind, LotteryWindow, Resource
 from musubi.citizen.bookings.pdf import permit_pdf
 from musubi.platform.payments.errors import PaymentError
@@ -108,7 +117,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     """Check the chosen slot, say the fee, then book it (a POST of the same page)."""
     resource = _resource(pk)
     start = _start_of(request)
-    form = BookingForm(request.POST or None, resource=resource)
+    form = BookingForm(request.POST or None, resource=resource, user=request.user)
     error = ""
     if request.method == "POST" and form.is_valid():
         ask = services.Request(
@@ -134,6 +143,18 @@ def _fee_preview(resource: Resource, user, start: dt.datetime) -> int | None:
     except BookingError:
         return None
     return services.fee_for(resource, is_resident, "")[1]
+
+
+@login_required
+def my_groups(request: HttpRequest) -> HttpResponse:
+    """団体登録: register a group as its representative and see each group's review."""
+    form = GroupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        groups.register(request.user, **form.cleaned_data)
+        return redirect("bookings:groups")
+    context = {"form": form, "groups": groups.groups_of(request.user)}
+    status = 422 if request.method == "POST" else 200
+    return render(request, "bookings/groups.html", context, status=status)
 
 
 @login_required

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from musubi.citizen.bookings import notices, services, slots
+from musubi.citizen.bookings import groups, notices, services, slots
 from musubi.citizen.bookings.errors import BookingError, NotAllowed, NotBookable
 from musubi.citizen.bookings.models import (
     HOLDING,
@@ -37,6 +37,7 @@ def join(resource: Resource, start: dt.datetime, user: Any, party_size: int = 1)
         raise NotBookable(_("この枠はキャンセル待ちできません。"))
     if not 1 <= party_size <= resource.max_party:
         raise NotAllowed(_("利用人数は 1〜%(max)s 人で入力してください。"), max=resource.max_party)
+    groups.check_entry_without_group(resource)
     held = Booking.objects.filter(resource=resource, start=slot.start, status__in=HOLDING)
     if held.count() < resource.capacity:
         raise NotAllowed(_("この枠には空きがあります。そのまま予約してください。"))

@@ -1,0 +1,102 @@
+"""Registered groups (団体登録): a resident registers a group as its representative, staff
+approve or reject it (a rejection says why), and only then may the representative book for
+it. Resources marked ``groups_only`` take bookings from approved groups only; a group whose
+members mostly live in the city pays the 市内 rate (the threshold is data:
+``data/group_rules.json``).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from musubi.citizen.bookings.errors import NotAllowed, NotEligible
+from musubi.citizen.bookings.models import GroupStatus, Resource, UserGroup
+
+RULES_FILE = Path(__file__).resolve().parent / "data" / "group_rules.json"
+
+
+@cache
+def rules() -> dict[str, Any]:
+    return json.loads(RULES_FILE.read_text(encoding="utf-8"))
+
+
+def pays_resident_rate(group: UserGroup | None) -> bool:
+    """An approved group with at least the rule's share of members living in the city."""
+    return (
+        group is not None
+        and group.status == GroupStatus.APPROVED
+        and group.resident_percent >= rules()["resident_rate_min_percent"]
+    )
+
+
+def register(user: Any, **details: Any) -> UserGroup:
+    """Register a group with ``user`` as its representative; it waits for staff review."""
+    return UserGroup.objects.create(representative=user, **details)
+
+
+def review(group: UserGroup, *, by: Any, approve: bool, reason: str = "") -> UserGroup:
+    """Approve or reject a pending group; a rejection needs a reason the representative
+    will read. A group already reviewed is left as it is (two clerks on one request)."""
+    reason = reason.strip()
+    if not approve and not reason:
+        raise NotAllowed(_("不承認の理由を入力してください。"))
+    with transaction.atomic():
+        group = UserGroup.objects.select_for_update().get(pk=group.pk)
+        if group.status != GroupStatus.PENDING:
+            raise NotAllowed(_("この団体はすでに審査されています。"))
+        group.status = GroupStatus.APPROVED if approve else GroupStatus.REJECTED
+        group.review_reason = reason[:200]
+        group.reviewed_by, group.reviewed_at = by, timezone.now()
+        group.save(update_fields=["status", "review_reason", "reviewed_by", "reviewed_at"])
+    return group
+
+
+def check_group(resource: Resource, user: Any, group: UserGroup | None) -> None:
+    """Whether ``user`` may book ``resource`` for ``group`` (or for themself, ``None``)."""
+    if group is None:
+        if resource.groups_only:
+            raise NotEligible(
+                _("この施設は承認された登録団体だけが予約できます。団体を選んでください。")
+            )
+        return
+    if user is None or group.representative_id != user.pk:
+        raise NotEligible(_("代表者として登録した団体だけを選べます。"))
+    if group.status == GroupStatus.PENDING:
+        raise NotEligible(
+            _("団体「%(name)s」は審査中のため、まだ予約できません。"), name=group.name
+        )
+    if group.status == GroupStatus.REJECTED:
+        raise NotEligible(
+            _("団体「%(name)s」は承認されていないため予約できません（理由：%(reason)s）。"),
+            name=group.name,
+            reason=group.review_reason,
+        )
+
+
+def check_entry_without_group(resource: Resource) -> None:
+    """Lottery entries and waiting lists take no group yet, so a ``groups_only`` resource
+    refuses them rather than hold a seat for someone who could never book it."""
+    if resource.groups_only:
+        raise NotAllowed(
+            _("登録団体だけが予約できる施設の抽選・キャンセル待ちには申し込めません。")
+        )
+
+
+def groups_of(user: Any) -> QuerySet[UserGroup]:
+    """The groups ``user`` represents, newest first."""
+    return UserGroup.objects.filter(representative=user)
+
+
+def for_staff() -> tuple[QuerySet[UserGroup], QuerySet[UserGroup]]:
+    """(pending oldest first, reviewed newest first) for the staff's review page."""
+    groups = UserGroup.objects.select_related("representative", "reviewed_by")
+    pending = groups.filter(status=GroupStatus.PENDING).order_by("created_at", "pk")
+    return pending, groups.exclude(status=GroupStatus.PENDING)

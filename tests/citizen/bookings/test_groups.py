@@ -1,0 +1,307 @@
+"""Registered groups (団体登録): registration by a representative, staff review with a reason,
+resources for approved groups only, the 市内 rate for a 市内 majority, and the per-group
+monthly quota held by the database even when requests race."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+import time
+
+import pytest
+import time_machine
+from django.db import OperationalError, connection
+from django.urls import reverse
+
+from musubi.citizen.bookings import groups, lottery, services, waitlist
+from musubi.citizen.bookings.errors import NotAllowed, NotEligible, QuotaExceeded
+from musubi.citizen.bookings.models import (
+    Booking,
+    FeeCategory,
+    GroupQuotaUse,
+    GroupStatus,
+    QuotaUse,
+    UserGroup,
+)
+from musubi.platform.audit.models import Action, AuditRecord
+
+from .conftest import NOW, TUESDAY, at
+
+pytestmark = pytest.mark.django_db
+JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e]+")
+WEDNESDAY = TUESDAY + dt.timedelta(days=1)  # beyond the 24-hour notice while the clock ticks
+SLOTS = [at(WEDNESDAY, hour) for hour in (9, 12, 15, 18)]
+
+
+@pytest.fixture(autouse=True)
+def monday_morning():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def make_group(
+    user, status=GroupStatus.APPROVED, percent=80, reason="", name="赤穂コーラス"
+) -> UserGroup:
+    return UserGroup.objects.create(
+        name=name, representative=user, phone="0265-83-0000", member_count=20,
+        resident_percent=percent, status=status, review_reason=reason,
+    )  # fmt: skip
+
+
+def book(room, user, start, group=None):
+    return services.book(services.Request(resource=room, start=start, group=group), user=user)
+
+
+@pytest.fixture
+def staff(make_staff, signed_in, department):
+    return signed_in(make_staff("shogai", "bookings.manage"))
+
+
+# --- registration and review ---------------------------------------------------------------
+
+
+def test_a_resident_registers_a_group_and_sees_it_pending(client, outsider):
+    client.force_login(outsider)
+    url = reverse("bookings:groups")
+    details = {"name": "赤穂コーラス", "phone": "0265-83-0000", "member_count": 20}
+    answer = client.post(url, {**details, "resident_percent": 60})
+    assert answer.status_code == 302
+    group = UserGroup.objects.get()
+    assert (group.representative, group.status) == (outsider, GroupStatus.PENDING)
+    assert "審査中" in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [("resident_percent", 150, "100 以下"), ("member_count", 0, "1 以上"), ("name", "", "必須")],
+)
+def test_bad_registration_is_explained_and_kept(client, outsider, field, value, says):
+    client.force_login(outsider)
+    details = {"name": "赤穂コーラス", "phone": "0265-83-0000", "member_count": 20}
+    answer = client.post(
+        reverse("bookings:groups"), {**details, "resident_percent": 60, field: value}
+    )
+    html = answer.content.decode()
+    assert answer.status_code == 422
+    assert says in html and "0265-83-0000" in html
+    assert not UserGroup.objects.exists()
+
+
+def test_the_groups_page_needs_login_and_speaks_english(client, outsider):
+    assert client.get(reverse("bookings:groups")).status_code == 302
+    make_group(outsider, GroupStatus.REJECTED, reason="Members unknown", name="Akaho Choir")
+    client.force_login(outsider)
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("bookings:groups")).content.decode().replace("日本語", "")
+    assert JAPANESE.findall(html) == []
+    assert "Rejected" in html and "Members unknown" in html
+
+
+def test_staff_reject_only_with_a_reason_approve_once_and_it_is_audited(staff, outsider):
+    pending = make_group(outsider, GroupStatus.PENDING)
+    page = staff.get(reverse("bookings:staff_groups"))
+    assert "赤穂コーラス" in page.content.decode() and "0265-83-0000" in page.content.decode()
+    assert AuditRecord.objects.filter(action=Action.READ, subject_id="all").exists()
+    url = reverse("bookings:staff_review_group", args=[pending.pk])
+    refused = staff.post(url, {"decision": "reject", "reason": "  "})
+    assert refused.status_code == 422
+    assert "不承認の理由を入力" in refused.content.decode()
+    assert 'value="reject" checked' in refused.content.decode()
+    pending.refresh_from_db()
+    assert pending.status == GroupStatus.PENDING
+    assert (
+        staff.post(url, {"decision": "reject", "reason": "会員名簿がありません"}).status_code == 302
+    )
+    pending.refresh_from_db()
+    assert (pending.status, pending.review_reason) == (GroupStatus.REJECTED, "会員名簿がありません")
+    assert pending.reviewed_by is not None
+    assert AuditRecord.objects.filter(action=Action.UPDATE, subject_id=str(pending.pk)).exists()
+    again = staff.post(url, {"decision": "approve"})
+    assert "すでに審査" in again.content.decode()
+    pending.refresh_from_db()
+    assert pending.status == GroupStatus.REJECTED
+
+
+def test_the_staff_page_speaks_english(staff, outsider):
+    make_group(outsider, GroupStatus.PENDING, name="Akaho Choir")
+    staff.cookies["django_language"] = "en"
+    html = staff.get(reverse("bookings:staff_groups")).content.decode().replace("日本語", "")
+    assert JAPANESE.findall(html) == []
+    assert "Approve" in html and "Reason (required for a rejection)" in html
+
+
+def test_review_needs_the_permission(client, make_staff, signed_in, outsider):
+    pending = make_group(outsider, GroupStatus.PENDING)
+    clerk = signed_in(make_staff("shogai"))
+    answer = clerk.post(
+        reverse("bookings:staff_review_group", args=[pending.pk]), {"decision": "approve"}
+    )
+    assert answer.status_code in (302, 403)
+    pending.refresh_from_db()
+    assert pending.status == GroupStatus.PENDING
+
+
+def test_review_rule_holds_outside_the_page(outsider):
+    pending = make_group(outsider, GroupStatus.PENDING)
+    with pytest.raises(NotAllowed, match="理由"):
+        groups.review(pending, by=None, approve=False)
+    assert groups.review(pending, by=None, approve=True).status == GroupStatus.APPROVED
+
+
+# --- booking for a group -------------------------------------------------------------------
+
+
+def test_a_groups_only_room_takes_approved_groups_only(room, outsider, resident_user):
+    room.groups_only = True
+    room.save()
+    with pytest.raises(NotEligible, match="登録団体だけ"):
+        book(room, outsider, SLOTS[0])
+    with pytest.raises(NotEligible, match="審査中"):
+        book(room, outsider, SLOTS[0], make_group(outsider, GroupStatus.PENDING))
+    rejected = make_group(outsider, GroupStatus.REJECTED, reason="活動実態が確認できません")
+    with pytest.raises(NotEligible, match="活動実態が確認できません"):
+        book(room, outsider, SLOTS[0], rejected)
+    approved = make_group(outsider)
+    with pytest.raises(NotEligible, match="代表者として登録した団体"):
+        book(room, resident_user, SLOTS[0], approved)
+    assert not Booking.objects.exists()
+    assert book(room, outsider, SLOTS[0], approved).group == approved
+
+
+def test_lotteries_and_waiting_lists_of_a_groups_only_room_take_no_one_yet(room, outsider):
+    room.groups_only = True
+    room.save()
+    january = dt.date(2027, 1, 1)
+    window = lottery.create_window(room, january, NOW, at(dt.date(2026, 12, 14), 17), 7)
+    with pytest.raises(NotAllowed, match="抽選・キャンセル待ち"):
+        lottery.enter(window, outsider, at(dt.date(2027, 1, 12), 12))
+    book(room, outsider, SLOTS[0], make_group(outsider))
+    with pytest.raises(NotAllowed, match="抽選・キャンセル待ち"):
+        waitlist.join(room, SLOTS[0], outsider)
+    assert not window.entries.exists() and not room.waitlist.exists()
+
+
+@pytest.mark.parametrize(
+    ("percent", "category", "fee"),
+    [(50, FeeCategory.RESIDENT, 1000), (49, FeeCategory.NONRESIDENT, 2000)],
+)
+def test_a_group_with_a_city_majority_pays_the_resident_rate(
+    room, outsider, percent, category, fee
+):
+    booking = book(room, outsider, SLOTS[0], make_group(outsider, percent=percent))
+    assert (booking.fee_category, booking.fee_yen) == (category, fee)
+
+
+def test_the_booking_form_offers_my_groups_and_explains_a_refusal(client, room, outsider):
+    pending = make_group(outsider, GroupStatus.PENDING)
+    client.force_login(outsider)
+    url = reverse("bookings:review", args=[room.pk])
+    answer = client.post(url, {"start": SLOTS[0].isoformat(), "party_size": 4, "group": pending.pk})
+    html = answer.content.decode()
+    assert answer.status_code == 422
+    assert "審査中" in html and f'value="{pending.pk}" selected' in html
+    assert not Booking.objects.exists()
+
+
+def test_api_books_for_an_approved_group_and_refuses_others(client, room, outsider, resident_user):
+    client.force_login(outsider)
+    body = {"resource": room.code, "start": SLOTS[0].isoformat(), "party_size": 4}
+
+    def post(**extra):
+        return client.post(
+            "/api/v1/me/bookings/", {**body, **extra}, content_type="application/json"
+        )
+
+    refused = post(group=make_group(outsider, GroupStatus.PENDING).pk)
+    assert (refused.status_code, refused.json()["code"]) == (422, "not_eligible")
+    others = post(group=make_group(resident_user).pk)
+    assert (others.status_code, others.json()["code"]) == (422, "not_eligible")
+    assert post(group=999999).status_code == 400
+    approved = make_group(outsider)
+    made = post(group=approved.pk)
+    assert made.status_code == 201
+    assert (made.json()["group"], made.json()["fee_yen"]) == (approved.pk, 1000)
+    page = client.get(reverse("bookings:booking", args=[made.json()["id"]]))
+    assert "赤穂コーラス" in page.content.decode()
+
+
+# --- the per-group monthly quota -----------------------------------------------------------
+
+
+@pytest.fixture
+def python_check_raced(monkeypatch):
+    """As if every request had read the count before any of them wrote."""
+    monkeypatch.setattr(services, "check_quota", lambda *args: None)
+
+
+def test_the_group_quota_is_checked_and_separate_from_the_personal_one(room, outsider):
+    room.monthly_group_quota = 1
+    room.save()
+    group = make_group(outsider)
+    book(room, outsider, SLOTS[0], group)
+    with pytest.raises(QuotaExceeded, match="1団体1か月に 1 件まで"):
+        book(room, outsider, SLOTS[1], group)
+    book(room, outsider, SLOTS[1])  # the representative's own quota (2) is untouched
+    book(room, outsider, SLOTS[2])
+    assert QuotaUse.objects.get(user=outsider).used == 2
+
+
+def test_the_database_refuses_a_group_booking_beyond_the_quota(room, outsider, python_check_raced):
+    room.monthly_group_quota = 2
+    room.save()
+    group = make_group(outsider)
+    first = book(room, outsider, SLOTS[0], group)
+    book(room, outsider, SLOTS[1], group)
+    with pytest.raises(QuotaExceeded, match="1団体1か月に 2 件まで"):
+        book(room, outsider, SLOTS[2], group)
+    assert Booking.objects.filter(group=group).count() == 2
+    services.cancel(first, by=outsider)
+    assert GroupQuotaUse.objects.get(group=group).used == 1
+    book(room, outsider, SLOTS[2], group)
+    assert GroupQuotaUse.objects.get(group=group).used == 2
+
+
+def _book_retrying_on_sqlite(room, user, start, group) -> str:
+    """SQLite's shared in-memory test database answers "locked" instead of waiting."""
+    while True:
+        try:
+            book(room, user, start, group)
+            return "booked"
+        except QuotaExceeded as exc:
+            return exc.code
+        except OperationalError as exc:
+            if connection.vendor != "sqlite" or "locked" not in str(exc):
+                raise
+            time.sleep(0.001)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_group_bookings_cannot_exceed_the_quota(room, outsider, python_check_raced):
+    """Four requests for four free slots of one group whose quota is two, all at once."""
+    room.monthly_group_quota = 2
+    room.save()
+    group = make_group(outsider)
+    answers: list[str] = []
+    failures: list[BaseException] = []
+    barrier = threading.Barrier(len(SLOTS))
+
+    def client(start) -> None:
+        try:
+            barrier.wait()
+            answers.append(_book_retrying_on_sqlite(room, outsider, start, group))
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    with time_machine.travel(NOW, tick=True):
+        threads = [threading.Thread(target=client, args=(start,)) for start in SLOTS]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []
+    assert sorted(answers) == ["booked", "booked", "quota_exceeded", "quota_exceeded"]
+    assert Booking.objects.filter(group=group, status__in=["provisional", "confirmed"]).count() == 2
+    assert GroupQuotaUse.objects.get(group=group).used == 2
