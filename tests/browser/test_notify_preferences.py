@@ -1,5 +1,6 @@
 """In Chromium: a resident sets how notices reach them, meets the errors for a bad address, a
-bad SMS code and refusing every way, and unlinks LINE; axe on every state of the page, in
+bad SMS code and two channels on one rank, refuses every digital channel (letters remain),
+and unlinks LINE; axe on every state of the page, in
 Japanese and English."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import pytest
 from django.test import Client
 
 from musubi.platform.accounts.models import User
+from musubi.platform.notify.models import NotifyPreference
 from musubi.platform.residents import services as residents
 from musubi.platform.residents.models import ContactPoint, District, Relationship, Resident
 
@@ -20,14 +22,12 @@ TEXT = {
         "save": "受け取り方を保存する",
         "send": "確認メールを送る",
         "unlink": "LINEとの連携を解除する",
-        "paper": "紙・訪問では受け取らない",
         "code": "コードを確かめる",
     },
     "en": {
         "save": "Save my choices",
         "send": "Send the confirmation email",
         "unlink": "Unlink LINE",
-        "paper": "Do not receive by paper or visit",
         "code": "Check the code",
     },
 }
@@ -87,16 +87,20 @@ def test_choose_channels_add_an_address_and_unlink_line(
     assert page.locator(f"#code-error-{mobile.pk}").is_visible()
     axe(page)
 
+    page.select_option("#rank-email", "1")
+    page.select_option("#rank-line", "1")
+    page.get_by_role("button", name=text["save"]).click()
+    assert page.locator("#choice-error").is_visible()
+    assert page.locator("#rank-email").input_value() == "1"
+    axe(page)
+
+    for position, code in enumerate(["line", "webpush", "email", "sms"], 1):
+        page.select_option(f"#rank-{code}", str(position))
     for box in page.get_by_role("checkbox").all():
         box.check()
     page.get_by_role("button", name=text["save"]).click()
-    assert page.locator("#choice-error").is_visible()
-    assert page.get_by_label(text["paper"]).is_checked()
-    axe(page)
-
-    page.get_by_label(text["paper"]).uncheck()
-    page.get_by_role("button", name=text["save"]).click()
     assert page.locator(".messages").is_visible()
+    assert NotifyPreference.objects.get().opted_out == ["email", "line", "sms", "webpush"]
     axe(page)
 
     page.get_by_role("button", name=text["unlink"]).click()

@@ -111,16 +111,24 @@ def test_a_refused_channel_is_left_out_even_in_an_emergency(resident_client, res
 
 
 @pytest.mark.django_db
-def test_refusing_every_way_is_refused_and_the_ticks_are_kept(resident_client, resident):
-    everything = ["line", "webpush", "email", "sms", "paper"]
-    response = resident_client.post(PAGE, _form(refuse=everything))
+def test_refusing_every_digital_channel_leaves_letters_and_visits(resident_client, resident):
+    _contact(resident, "email", "hanako@example.jp")
+    everything = ["line", "webpush", "email", "sms"]
+    assert resident_client.post(PAGE, _form(refuse=everything)).status_code == 302
+    assert NotifyPreference.objects.get().opted_out == sorted(everything)
+    message = Message(rendered={"ja": {"subject": "s", "body": "b"}}, emergency=True)
+    planned = fanout.plan(message, Resident.objects.filter(pk=resident.pk))
+    assert [d.channel for d in planned] == ["paper"]
+
+
+@pytest.mark.django_db
+def test_paper_cannot_be_refused_and_the_ticks_are_kept(resident_client, resident):
+    response = resident_client.post(PAGE, _form(refuse=["email", "paper"]))
     assert response.status_code == 400
     html = response.content.decode()
-    assert "すべての受け取り方を断ることはできません" in html
-    assert html.count("checked") == len(everything)
+    assert "「paper」という受け取り方はありません" in html
+    assert 'id="refuse-email" name="refuse" value="email" checked' in html
     assert not NotifyPreference.objects.exists()
-    assert resident_client.post(PAGE, _form(refuse=everything[:-1])).status_code == 302
-    assert NotifyPreference.objects.get().opted_out == sorted(everything[:-1])
 
 
 @pytest.mark.django_db
@@ -211,12 +219,9 @@ def test_the_page_speaks_english(resident_client):
     resident_client.cookies["django_language"] = "en"
     try:
         html = resident_client.get(PAGE).content.decode()
-        response = resident_client.post(
-            PAGE, _form(refuse=["line", "webpush", "email", "sms", "paper"])
-        )
-        error = response.content.decode()
+        error = resident_client.post(PAGE, _form(refuse=["paper"])).content.decode()
     finally:
         translation.activate("ja")
     assert "How you receive notices" in html
     assert "Emergency notices go to every way you have not refused" in html
-    assert "You cannot refuse every way" in error
+    assert "There is no way of receiving called &quot;paper&quot;" in error

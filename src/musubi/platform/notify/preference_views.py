@@ -63,7 +63,6 @@ def _page(request: HttpRequest, resident: Resident, status: int = 200, **posted)
         "resident": resident,
         "rows": _rows(choice, posted.pop("ranks", {}), known),
         "positions": range(1, len(choice.order) + 1),
-        "paper_refused": preferences.PAPER in choice.opted_out,
         "emails": [c for c in known if c.kind == ContactKind.EMAIL],
         "mobiles": [c for c in known if c.kind == ContactKind.MOBILE],
         "lines": [c for c in known if c.kind == ContactKind.LINE],

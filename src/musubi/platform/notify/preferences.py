@@ -3,9 +3,10 @@
 The choice is the ``NotifyPreference`` that ``fanout`` already honours: routine notices go to
 the first channel in the order on which the person has a verified address, refused channels are
 left out, **including for emergencies** (an emergency goes to every channel not refused, at
-once). Paper and visits are planned per household by ``fanout``, when no member of it has a
-digital channel left; a person may say they refuse paper too, but not every way at once, so
-nobody can shut themselves off from the city.
+once). Paper and visits are planned per household by ``fanout`` when no member of it has a
+digital channel left. Paper is not a preference: it is the city's own duty to reach every
+household (KPI 100%), so it cannot be refused, and refusing every digital channel simply means
+letters and visits.
 
 Reach is computed with fanout's own functions, so what the page says is what a send would do.
 """
@@ -23,13 +24,11 @@ from musubi.platform.notify import fanout
 from musubi.platform.notify.models import NotifyPreference
 from musubi.platform.residents import services as residents
 
-PAPER = "paper"
 LABELS: dict[str, Promise] = {
     "line": gettext_lazy("LINE"),
     "webpush": gettext_lazy("ブラウザー通知（Webプッシュ）"),
     "email": gettext_lazy("メール"),
     "sms": gettext_lazy("SMS（携帯電話）"),
-    PAPER: gettext_lazy("紙・訪問"),
     "onsite": gettext_lazy("お知らせページ"),
 }
 
@@ -62,24 +61,18 @@ def current(resident_id: int) -> Choice:
     if saved is None:
         return Choice(codes, [])
     order = [c for c in saved.order if c in codes] + [c for c in codes if c not in saved.order]
-    return Choice(order, [c for c in saved.opted_out if c in (*codes, PAPER)])
+    return Choice(order, [c for c in saved.opted_out if c in codes])
 
 
 def check(choice: Choice) -> None:
-    """Refuse an order that is not each digital channel once, and refusing every way."""
+    """Refuse an order that is not each digital channel once, and unknown channels."""
     codes = digital_codes()
     if sorted(choice.order) != sorted(codes):
         raise PreferenceError(_("順位は、チャネルごとに違う番号を選んでください。"))
-    unknown = set(choice.opted_out) - {*codes, PAPER}
+    unknown = set(choice.opted_out) - set(codes)
     if unknown:
         raise PreferenceError(
             _("「%(code)s」という受け取り方はありません。") % {"code": sorted(unknown)[0]}
-        )
-    if {*codes, PAPER} <= set(choice.opted_out):
-        raise PreferenceError(
-            _(
-                "すべての受け取り方を断ることはできません。少なくとも一つ（紙・訪問でも構いません）を残してください。"
-            )
         )
 
 
