@@ -246,13 +246,15 @@ def test_every_schema_says_whether_it_is_verified_and_why_not():
     assert verified == {"shelters", "population"}
 
 
-def test_the_facility_datasets_share_the_current_head_and_end_with_the_position():
-    head = tables.header("aeds")[:14]
+def test_the_facility_datasets_share_the_current_head_with_the_position_after_the_address():
+    head = tables.header("aeds")[:16]
     assert head[:4] == ["全国地方公共団体コード", "ID", "地方公共団体名", "名称"]
-    assert head[-1] == "建物名等(方書)"
+    assert head[-3:] == ["建物名等(方書)", "緯度", "経度"]
+    for code in ("facilities", "childcare", "tourist_spots", "shelters"):
+        at = tables.header(code).index("建物名等(方書)")
+        assert tables.header(code)[at : at + 3] == head[-3:]
     for code in ("facilities", "childcare", "tourist_spots"):
-        assert tables.header(code)[:14] == head
-        assert tables.header(code)[-2:] == ["緯度", "経度"]
+        assert tables.header(code)[:16] == head
     assert "住所" not in tables.header("aeds") and "方書" not in tables.header("aeds")
 
 
