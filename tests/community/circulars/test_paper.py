@@ -295,3 +295,58 @@ def test_the_api_counts_paper_entries(town, asking, account, resident_client):
         {"name": None, "via": "paper", "read_at": mine["read_by"][0]["read_at"]}
     ]
     assert mine["reply"]["via"] == "paper" and mine["reply"]["answered_by"] is None
+
+
+# --- taking a row back -----------------------------------------------------------------------
+
+
+def test_undo_takes_back_only_the_paper_entries(town, asking, account):
+    circular, attendance, _comment = asking
+    aoki, baba = town.aoki.household_id, town.baba.household_id
+    _record(
+        circular, account, town.kumicho,
+        paper.Entry(aoki, stamped=True), paper.Entry(baba, answers={attendance: "attend"}),
+    )  # fmt: skip
+    services.mark_read(circular, town.baba, account(town.baba))  # then read online too
+    where = _where(account, town.kumicho)
+    assert paper.undo(circular, baba, where=where) == 2  # baba's paper stamp and slip
+    assert list(Read.objects.filter(household_id=baba).values_list("via", flat=True)) == ["web"]
+    assert not Reply.objects.filter(household_id=baba).exists()
+    assert Read.objects.get(household_id=aoki).via == Via.PAPER  # the other row is untouched
+    with pytest.raises(CircularError) as nothing:
+        paper.undo(circular, baba, where=where)
+    assert nothing.value.messages == ["この世帯には、取り消せる紙の記録がありません。"]
+
+
+def test_undo_is_refused_outside_the_area_and_after_the_due_date(town, post_circular, account):
+    due = timezone.localdate() + dt.timedelta(days=1)
+    circular = post_circular(due=due)
+    chiba = town.chiba.household_id
+    _record(circular, account, town.kucho, paper.Entry(chiba, stamped=True))
+    with pytest.raises(CircularError) as outside:
+        paper.undo(circular, chiba, where=_where(account, town.kumicho))
+    assert outside.value.messages == ["担当していない区・組の世帯です。"]
+    with time_machine.travel(due + dt.timedelta(days=2)), pytest.raises(CircularError) as late:
+        paper.undo(circular, chiba, where=_where(account, town.kucho))
+    assert "期限" in late.value.messages[0]
+    assert Read.objects.filter(household_id=chiba, via=Via.PAPER).exists()
+
+
+def test_the_leader_confirms_before_a_row_is_taken_back(town, asking, resident_client):
+    circular, _attendance, _comment = asking
+    client = resident_client(town.kumicho)
+    aoki = town.aoki.household_id
+    sheet_url = reverse("circulars:lead_paper", args=[circular.pk])
+    client.post(sheet_url, {f"read-{aoki}": "1"})
+    undo_url = reverse("circulars:lead_paper_undo", args=[circular.pk, aoki])
+    assert f'href="{undo_url}"' in client.get(sheet_url).content.decode()
+    confirm = client.get(undo_url)
+    assert confirm.status_code == 200 and "青木 太郎" in confirm.content.decode()
+    assert Read.objects.filter(household_id=aoki).exists()  # asking changes nothing
+    assert client.post(undo_url).status_code == 302
+    assert not Read.objects.filter(household_id=aoki).exists()
+    assert AuditRecord.objects.filter(subject_type="circular", action="delete").count() == 1
+    again = client.post(undo_url, follow=True).content.decode()
+    assert "取り消せる紙の記録がありません" in again
+    outside = reverse("circulars:lead_paper_undo", args=[circular.pk, town.chiba.household_id])
+    assert client.get(outside).status_code == 404

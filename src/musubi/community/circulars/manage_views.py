@@ -199,6 +199,9 @@ def paper(request: HttpRequest, scope: Scope, where: Jurisdiction, pk: int) -> H
             return redirect(scope.url("paper", circular.pk))
     _audit(request, circular, Action.READ, "circular paper households")
     rows = paper_sheet.sheet(circular, where, posted, errors)
+    for row in rows:
+        if row.has_paper_entries:
+            row.undo_url = scope.url("paper_undo", circular.pk, row.row.household.pk)
     context = {
         "base": scope.base,
         "circular": circular,
@@ -210,6 +213,30 @@ def paper(request: HttpRequest, scope: Scope, where: Jurisdiction, pk: int) -> H
         "links": scope.links(circular),
     }
     return render(request, "circulars/manage/paper.html", context, status=400 if errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def undo_paper(
+    request: HttpRequest, scope: Scope, where: Jurisdiction, pk: int, household: int
+) -> HttpResponse:
+    """Ask for confirmation (GET), then take back one household's paper entries (POST)."""
+    circular = _overseen(request, where, pk)
+    found = services.households(circular, where).filter(pk=household).select_related("head")
+    if not found.exists():
+        raise Http404(_("世帯が見つかりません。"))
+    if request.method == "POST":
+        try:
+            paper_sheet.undo(circular, household, where=where)
+        except services.CircularError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            what = f"paper sign-off and reply taken back for household {household}"
+            _audit(request, circular, Action.DELETE, what)
+            messages.success(request, _("紙の記録を取り消しました。"))
+        return redirect(scope.url("paper", circular.pk))
+    context = {"base": scope.base, "circular": circular, "household": found.get(),
+               "links": scope.links(circular)}  # fmt: skip
+    return render(request, "circulars/manage/undo_paper.html", context)
 
 
 @require_http_methods(["GET", "POST"])

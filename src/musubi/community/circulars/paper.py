@@ -9,7 +9,9 @@ recorded or none, so a mistyped sheet never leaves half the households counted. 
 - only households the circular targets, inside the recorder's ``Jurisdiction``;
 - only while the circular is published and up to its due date, like a household's own answer;
 - a paper answer never replaces the household's own online answer (their word wins), while a
-  later online answer replaces a paper one (``services.reply``).
+  later online answer replaces a paper one (``services.reply``);
+- a row typed in by mistake can be taken back (``undo``), on the same terms, and only its paper
+  entries go: what the household did online stays.
 """
 
 from __future__ import annotations
@@ -166,6 +168,25 @@ def record(circular: Circular, entries: list[Entry], *, by: Any, where: Jurisdic
         ) from None
 
 
+def undo(circular: Circular, household_id: int, *, where: Jurisdiction) -> int:
+    """Take back one household's paper entries (the 回覧済み stamp and the slip); how many rows
+    went. Raises CircularError when the household is not the recorder's or has none."""
+    _check_open(circular)
+    refusal = _refusal(
+        household_id,
+        _among(services.households(circular, CITY_WIDE), [household_id]),
+        _among(services.households(circular, where), [household_id]),
+    )
+    if refusal:
+        raise CircularError(refusal)
+    mine = {"circular": circular, "household_id": household_id, "via": Via.PAPER}
+    with transaction.atomic():
+        gone = Read.objects.filter(**mine).delete()[0] + Reply.objects.filter(**mine).delete()[0]
+    if not gone:
+        raise CircularError(_("この世帯には、取り消せる紙の記録がありません。"))
+    return gone
+
+
 # --- the sheet as the recording page shows it --------------------------------------------------
 
 
@@ -191,6 +212,11 @@ class SheetRow:
     stamped: bool
     fields: list[SheetField]
     errors: list[str]
+    undo_url: str = ""  # set by the page when the row has paper entries to take back
+
+    @property
+    def has_paper_entries(self) -> bool:
+        return self.row.read_on_paper or self.row.replied_on_paper
 
     @property
     def answered_online(self) -> bool:

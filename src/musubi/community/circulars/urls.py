@@ -14,6 +14,7 @@ MANAGED = [
     ("<int:pk>/households.csv", manage.export_csv, "csv"),
     ("<int:pk>/print/", manage.printable, "print"),
     ("<int:pk>/paper/", manage.paper, "paper"),
+    ("<int:pk>/paper/<int:household>/undo/", manage.undo_paper, "paper_undo"),
     ("<int:pk>/withdraw/", manage.withdraw, "withdraw"),
     ("<int:pk>/files/<uuid:file_id>/", manage.attachment, "file"),
 ]
