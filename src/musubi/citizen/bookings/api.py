@@ -122,14 +122,20 @@ class BookingInput(serializers.Serializer):
     purpose = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
-class MyBookingInput(BookingInput):
-    group = serializers.PrimaryKeyRelatedField(
+def group_field(help_text: str = "A registered group the user represents (it must be approved)"):
+    """The optional ``group`` of a request: any group's id parses, and the booking rules then
+    refuse one that is not approved or not the user's, with the reason (422, not 400)."""
+    return serializers.PrimaryKeyRelatedField(
         queryset=UserGroup.objects.all(),
         required=False,
         allow_null=True,
         default=None,
-        help_text="A registered group the user represents (it must be approved)",
+        help_text=help_text,
     )
+
+
+class MyBookingInput(BookingInput):
+    group = group_field()
 
 
 class OnBehalfInput(BookingInput):
@@ -139,6 +145,7 @@ class OnBehalfInput(BookingInput):
     exemption = serializers.ChoiceField(
         choices=sorted(services.exemptions()), required=False, allow_blank=True, default=""
     )
+    group = group_field("An approved group whose representative is the caller")
 
     def validate_channel(self, value: str) -> str:
         if value == Channel.WEB:
@@ -148,6 +155,16 @@ class OnBehalfInput(BookingInput):
 
 class CancelInput(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class RescheduleInput(serializers.Serializer):
+    start = serializers.DateTimeField(help_text="The start of the free slot to move to")
+
+
+REFUSALS = {
+    409: OpenApiResponse(description="problem+json, code already_taken"),
+    422: OpenApiResponse(description="problem+json: a booking rule refused it"),
+}
 
 
 def refused(exc: BookingError) -> Response:
@@ -236,11 +253,7 @@ class MyBookings(generics.ListAPIView):
     @extend_schema(
         tags=["me"],
         request=MyBookingInput,
-        responses={
-            201: BookingSerializer,
-            409: OpenApiResponse(description="problem+json, code already_taken"),
-            422: OpenApiResponse(description="problem+json: a booking rule refused it"),
-        },
+        responses={201: BookingSerializer, **REFUSALS},
     )
     @idempotent
     def post(self, request: Request) -> Response:
@@ -269,6 +282,42 @@ class MyBookingCancel(APIView):
         except BookingError as exc:
             return refused(exc)
         return Response(BookingSerializer(booking).data)
+
+
+@extend_schema(tags=["me"], request=RescheduleInput, responses={201: BookingSerializer, **REFUSALS})
+class MyBookingReschedule(APIView):
+    """Move one of my free bookings (a counter appointment) to another free slot in one step:
+    the answer is the new booking; when the new slot is taken (409) or refused (422) the old
+    booking is kept as it was. Honours Idempotency-Key (a retry must not move it twice)."""
+
+    permission_classes = [PersonOnly]
+
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        booking = get_object_or_404(services.my_bookings(request.user), pk=pk)
+        given = RescheduleInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            moved = services.reschedule(booking, given.validated_data["start"], by=request.user)
+        except BookingError as exc:
+            return refused(exc)
+        return Response(BookingSerializer(moved).data, status=201)
+
+
+@extend_schema(tags=["me"], request=None, responses={200: BookingSerializer, 422: REFUSALS[422]})
+class MyBookingConfirm(APIView):
+    """Take a seat held for me, free of charge, before its deadline (``payment_due_by``): a
+    lottery win or a waiting-list offer. A held seat with a fee is confirmed by paying it."""
+
+    permission_classes = [PersonOnly]
+
+    def post(self, request: Request, pk: int) -> Response:
+        booking = get_object_or_404(services.my_bookings(request.user), pk=pk)
+        try:
+            confirmed = services.confirm_hold(booking)
+        except BookingError as exc:
+            return refused(exc)
+        return Response(BookingSerializer(confirmed).data)
 
 
 # --- staff -----------------------------------------------------------------------------------
@@ -300,11 +349,7 @@ class StaffBookings(generics.ListAPIView):
 
     @extend_schema(
         request=OnBehalfInput,
-        responses={
-            201: StaffBookingSerializer,
-            409: OpenApiResponse(description="problem+json, code already_taken"),
-            422: OpenApiResponse(description="problem+json: a booking rule refused it"),
-        },
+        responses={201: StaffBookingSerializer, **REFUSALS},
     )
     @idempotent
     def post(self, request: Request) -> Response:
@@ -315,7 +360,7 @@ class StaffBookings(generics.ListAPIView):
         if staff and not services.managed_resources(staff).filter(pk=ask.resource.pk).exists():
             raise PermissionDenied(_("この施設・窓口を管理する権限がありません。"))
         try:
-            booking = services.book(ask, user=None, staff=staff)
+            booking = services.book_for_caller(ask, staff=staff)
         except BookingError as exc:
             return refused(exc)
         record(request, action=Action.CREATE, subject=booking, what="代理予約", purpose=PURPOSE)

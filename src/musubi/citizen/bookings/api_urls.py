@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from musubi.citizen.bookings import api, checkup_api
+from musubi.citizen.bookings import api, checkup_api, group_api, lottery_api
 
 urlpatterns = [
     path("bookings/resources/", api.ResourceList.as_view(), name="booking-resource-list"),
@@ -15,6 +15,28 @@ urlpatterns = [
     path("bookings/", api.StaffBookings.as_view(), name="booking-list"),
     path("me/bookings/", api.MyBookings.as_view(), name="my-booking-list"),
     path("me/bookings/<int:pk>/cancel/", api.MyBookingCancel.as_view(), name="my-booking-cancel"),
+    path(
+        "me/bookings/<int:pk>/reschedule/",
+        api.MyBookingReschedule.as_view(),
+        name="my-booking-reschedule",
+    ),
+    path(
+        "me/bookings/<int:pk>/confirm/", api.MyBookingConfirm.as_view(), name="my-booking-confirm"
+    ),
+    path("bookings/lotteries/", lottery_api.OpenLotteries.as_view(), name="booking-lotteries"),
+    path(
+        "bookings/lotteries/<int:pk>/results/",
+        lottery_api.LotteryResults.as_view(),
+        name="booking-lottery-results",
+    ),
+    path("me/lottery-entries/", lottery_api.MyLotteryEntries.as_view(), name="my-lottery-entries"),
+    path("me/waitlist/", lottery_api.MyWaitlist.as_view(), name="my-waitlist"),
+    path(
+        "me/waitlist/<int:pk>/leave/",
+        lottery_api.MyWaitlistLeave.as_view(),
+        name="my-waitlist-leave",
+    ),
+    path("me/groups/", group_api.MyGroups.as_view(), name="my-groups"),
     path(
         "me/checkups/eligibility/",
         checkup_api.MyEligibility.as_view(),

@@ -1,6 +1,7 @@
 """Registered groups (団体登録): a resident registers a group as its representative, staff
 approve or reject it (a rejection says why), and only then may the representative book for
-it. Resources marked ``groups_only`` take bookings from approved groups only; a group whose
+it (directly, by a lottery entry or a waiting-list place, or through staff on the phone).
+Resources marked ``groups_only`` take bookings from approved groups only; a group whose
 members mostly live in the city pays the 市内 rate (the threshold is data:
 ``data/group_rules.json``).
 """
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from musubi.citizen.bookings.errors import NotAllowed, NotEligible
-from musubi.citizen.bookings.models import GroupStatus, Resource, UserGroup
+from musubi.citizen.bookings.models import GroupQuotaUse, GroupStatus, Resource, UserGroup
 
 RULES_FILE = Path(__file__).resolve().parent / "data" / "group_rules.json"
 
@@ -81,18 +82,25 @@ def check_group(resource: Resource, user: Any, group: UserGroup | None) -> None:
         )
 
 
-def check_entry_without_group(resource: Resource) -> None:
-    """Lottery entries and waiting lists take no group yet, so a ``groups_only`` resource
-    refuses them rather than hold a seat for someone who could never book it."""
-    if resource.groups_only:
-        raise NotAllowed(
-            _("登録団体だけが予約できる施設の抽選・キャンセル待ちには申し込めません。")
-        )
-
-
 def groups_of(user: Any) -> QuerySet[UserGroup]:
     """The groups ``user`` represents, newest first."""
     return UserGroup.objects.filter(representative=user)
+
+
+def approved() -> QuerySet[UserGroup]:
+    """Every approved group by name: whom staff may book for when one of them phones."""
+    return UserGroup.objects.filter(status=GroupStatus.APPROVED).order_by("name", "pk")
+
+
+def quota_use(group: UserGroup) -> QuerySet[GroupQuotaUse]:
+    """The group's monthly quota counters from this month on (Tokyo): how much of each
+    resource's ``monthly_group_quota`` its bookings and held lottery wins use."""
+    this_month = timezone.localdate().replace(day=1)
+    return (
+        GroupQuotaUse.objects.filter(group=group, month__gte=this_month)
+        .select_related("resource")
+        .order_by("month", "resource__code")
+    )
 
 
 def for_staff() -> tuple[QuerySet[UserGroup], QuerySet[UserGroup]]:

@@ -34,6 +34,7 @@ from musubi.citizen.bookings.models import (
     Origin,
     Resource,
     Status,
+    UserGroup,
 )
 
 ALGORITHM = (
@@ -43,9 +44,28 @@ ALGORITHM = (
 TAKEN = (Status.CONFIRMED, Status.CHECKED_IN, Status.NO_SHOW)
 
 
-def open_windows(resource: Resource, now: dt.datetime | None = None) -> QuerySet[LotteryWindow]:
+def open_windows(now: dt.datetime | None = None) -> QuerySet[LotteryWindow]:
+    """Lotteries taking entries now, of resources anyone may book, by closing time."""
     now = now or timezone.now()
-    return LotteryWindow.objects.filter(resource=resource, opens_at__lte=now, closes_at__gt=now)
+    return (
+        LotteryWindow.objects.filter(
+            opens_at__lte=now,
+            closes_at__gt=now,
+            drawn_at__isnull=True,
+            resource__in=services.public_resources(),
+        )
+        .select_related("resource")
+        .order_by("closes_at", "pk")
+    )
+
+
+def my_entries(user: Any) -> QuerySet[LotteryEntry]:
+    """``user``'s entries, newest lottery first, with the held booking of each win."""
+    return (
+        LotteryEntry.objects.filter(user=user)
+        .select_related("window__resource", "group", "booking__resource")
+        .order_by("-window__month", "start", "pk")
+    )
 
 
 def create_window(
@@ -77,9 +97,12 @@ def _next_month(first: dt.datetime) -> dt.datetime:
 
 
 def enter(
-    window: LotteryWindow, user: Any, start: dt.datetime, party_size: int = 1
-) -> LotteryEntry:
-    """One entry of ``user`` for one slot of the lottery's month, while entries are open."""
+    window: LotteryWindow, user: Any, start: dt.datetime, party_size: int = 1,
+    group: UserGroup | None = None,
+) -> LotteryEntry:  # fmt: skip
+    """One entry of ``user`` for one slot of the lottery's month, while entries are open;
+    for a ``group``, the same group rule as a direct booking (approved, theirs; required on
+    a ``groups_only`` resource), so no seat is ever won for someone who could not book it."""
     now, resource = timezone.now(), window.resource
     if not window.opens_at <= now < window.closes_at or window.drawn_at:
         raise NotAllowed(_("抽選の申込期間ではありません。"))
@@ -92,11 +115,11 @@ def enter(
     if not 1 <= party_size <= resource.max_party:
         raise NotAllowed(_("利用人数は 1〜%(max)s 人で入力してください。"), max=resource.max_party)
     services.check_eligibility(resource, user, local_day)
-    groups.check_entry_without_group(resource)
+    groups.check_group(resource, user, group)
     try:
         with transaction.atomic():
             return LotteryEntry.objects.create(
-                window=window, user=user, start=slot.start, party_size=party_size
+                window=window, user=user, start=slot.start, party_size=party_size, group=group
             )
     except IntegrityError:
         raise NotAllowed(_("この枠にはすでに申し込んでいます。")) from None
@@ -157,10 +180,10 @@ def _settle(window: LotteryWindow, entry: LotteryEntry, won: bool, until: dt.dat
         try:
             entry.booking = services.hold(
                 window.resource, entry.start, entry.user, party_size=entry.party_size,
-                origin=Origin.LOTTERY, until=until,
+                origin=Origin.LOTTERY, until=until, group=entry.group,
             )  # fmt: skip
         except BookingError:
-            won = False  # the seat was blocked by the city or the winner is no longer eligible
+            won = False  # blocked by the city, no longer eligible, or over the (group) quota
     entry.status = EntryStatus.WON if won else EntryStatus.LOST
     entry.save(update_fields=["status", "booking"])
     if won:

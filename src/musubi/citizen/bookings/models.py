@@ -373,7 +373,8 @@ class EntryStatus(models.TextChoices):
 
 
 class LotteryEntry(models.Model):
-    """One user's entry for one slot of a lottery (one per slot and user)."""
+    """One user's entry for one slot of a lottery (one per slot and user), for themself or
+    for a registered group they represent (the win is then the group's booking)."""
 
     personal_data = True
 
@@ -383,6 +384,14 @@ class LotteryEntry(models.Model):
     )
     start = models.DateTimeField(_("希望の枠"))
     party_size = models.PositiveSmallIntegerField(_("利用人数"), default=1)
+    group = models.ForeignKey(
+        UserGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lottery_entries",
+        verbose_name=_("利用団体"),
+    )
     status = models.CharField(
         _("状態"), max_length=8, choices=EntryStatus.choices, default=EntryStatus.ENTERED
     )
@@ -411,8 +420,9 @@ class WaitStatus(models.TextChoices):
 
 
 class WaitlistEntry(models.Model):
-    """A place in the waiting list (キャンセル待ち) of one full slot. A freed seat is held for
-    the first in line as a provisional booking until ``offer_expires_at``, then the next."""
+    """A place in the waiting list (キャンセル待ち) of one full slot, for the user or a group they
+    represent. A freed seat is held for the first in line as a provisional booking until the
+    offer lapses, then the next."""
 
     personal_data = True
 
@@ -422,6 +432,14 @@ class WaitlistEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="waitlist_entries"
     )
     party_size = models.PositiveSmallIntegerField(_("利用人数"), default=1)
+    group = models.ForeignKey(
+        UserGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="waitlist_entries",
+        verbose_name=_("利用団体"),
+    )
     status = models.CharField(
         _("状態"), max_length=10, choices=WaitStatus.choices, default=WaitStatus.WAITING
     )

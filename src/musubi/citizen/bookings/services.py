@@ -222,8 +222,7 @@ def book(request: Request, *, user: Any = None, staff: Any = None) -> Booking:
     is_resident = check_eligibility(resource, user, day, resident)
     groups.check_group(resource, user, request.group)
     check_quota(resource, user, request.start, request.group)
-    resident_rate = is_resident or groups.pays_resident_rate(request.group)
-    category, fee = fee_for(resource, resident_rate, request.exemption)
+    category, fee = fee_for(resource, _resident_rate(is_resident, request.group), request.exemption)
     booking = Booking(
         resource=resource,
         start=slot.start,
@@ -251,28 +250,41 @@ def book(request: Request, *, user: Any = None, staff: Any = None) -> Booking:
     return booking
 
 
+def book_for_caller(request: Request, *, staff: Any) -> Booking:
+    """Book for someone on the phone or at the counter. A caller booking for a registered
+    group holds it as the group's representative, so every group rule applies as online (an
+    approved group, its quota, its rate) and the booking is in the representative's list;
+    any other caller holds it without an account (paid at the counter)."""
+    user = request.group.representative if request.group else None
+    return book(request, user=user, staff=staff)
+
+
 def hold(
     resource: Resource, start: dt.datetime, user: Any, *, party_size: int, origin: str,
-    until: dt.datetime,
+    until: dt.datetime, group: UserGroup | None = None,
 ) -> Booking:  # fmt: skip
     """Hold a seat for a lottery winner or for the first in a waiting list until ``until``.
 
     The hold is a provisional booking: paying its fee (or, when free, confirming it) makes it
-    a booking; left alone it lapses like any unpaid booking and the seat moves on.
+    a booking; left alone it lapses like any unpaid booking and the seat moves on. A hold for
+    a ``group`` counts against the group's monthly quota from now, like any group booking,
+    so a confirmed win is always counted and a win beyond the quota is not held at all.
     """
     slot = slots.slot_on_open_day(resource, start)
     if slot is None:
         raise NotBookable(_("開館時間外か、予約枠の区切りではない時刻です。"))
-    groups.check_entry_without_group(resource)
+    groups.check_group(resource, user, group)
     resident = residents.resident_for(user)
     day = slot.start.astimezone(slots.city_zone()).date()
-    category, fee = fee_for(resource, check_eligibility(resource, user, day, resident), "")
+    is_resident = check_eligibility(resource, user, day, resident)
+    category, fee = fee_for(resource, _resident_rate(is_resident, group), "")
     booking = Booking(
         resource=resource,
         start=slot.start,
         end=slot.end,
         party_size=party_size,
         user=user,
+        group=group,
         holder_name=_display_name(user, resident),
         channel=Channel.WEB,
         origin=origin,
@@ -341,6 +353,11 @@ MOVED_FIELDS = (
     "resource", "party_size", "user", "group", "holder_name", "holder_phone", "purpose", "channel",
     "origin", "fee_category", "exemption", "fee_yen",
 )  # fmt: skip
+
+
+def _resident_rate(is_resident: bool, group: UserGroup | None) -> bool:
+    """The 市内 rate: for a resident, or for a group whose members mostly live in the city."""
+    return is_resident or groups.pays_resident_rate(group)
 
 
 def _display_name(user: Any, resident: Resident | None) -> str:

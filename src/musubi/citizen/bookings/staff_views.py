@@ -40,11 +40,18 @@ class OnBehalfForm(forms.Form):
     )
     party_size = forms.IntegerField(label=gettext_lazy("利用人数"), min_value=1, initial=1)
     exemption = forms.ChoiceField(label=gettext_lazy("減免"), required=False)
+    group = forms.ModelChoiceField(
+        label=gettext_lazy("利用団体（登録団体の代表者からの予約）"),
+        queryset=UserGroup.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("なし（個人）"),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         choices = [(code, services.exemption_label(code)) for code in services.exemptions()]
         self.fields["exemption"].choices = [("", _("なし")), *choices]
+        self.fields["group"].queryset = groups.approved()
 
 
 class LotteryForm(forms.Form):
@@ -152,11 +159,11 @@ def book_for_caller(request: HttpRequest, pk: int) -> HttpResponse:
     start = _slot_start(request)
     form = OnBehalfForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("予約者名・電話番号・人数を確認してください。"))
+        messages.error(request, _("予約者名・電話番号・人数・団体を確認してください。"))
         return _back_to_day(resource, start)
     ask = services.Request(resource=resource, start=start, **form.cleaned_data)
     try:
-        booking = services.book(ask, user=None, staff=request.user)
+        booking = services.book_for_caller(ask, staff=request.user)
     except BookingError as exc:
         messages.error(request, exc.message)
     else:

@@ -28,9 +28,17 @@ from musubi.citizen.bookings import (
     slots,
     waitlist,
 )
-from musubi.citizen.bookings.errors import BookingError
+from musubi.citizen.bookings.errors import BookingError, NotEligible
 from musubi.citizen.bookings.forms import BookingForm, GroupForm
-from musubi.citizen.bookings.models import Booking, Channel, Kind, LotteryWindow, Resource
+from musubi.citizen.bookings.models import (
+    Booking,
+    Channel,
+    GroupStatus,
+    Kind,
+    LotteryWindow,
+    Resource,
+    UserGroup,
+)
 from musubi.citizen.bookings.pdf import permit_pdf
 from musubi.platform.payments.errors import PaymentError
 
@@ -90,8 +98,28 @@ def day(request: HttpRequest, pk: int, date: str) -> HttpResponse:
         "now": timezone.now(),
         "lottery": window,
         "lottery_open": bool(window and window.opens_at <= timezone.now() < window.closes_at),
+        "my_groups": _approved_groups_of(request),
     }
     return render(request, "bookings/day.html", context)
+
+
+def _approved_groups_of(request: HttpRequest) -> list[UserGroup]:
+    """The groups a signed-in visitor may enter a lottery or a waiting list for."""
+    if not request.user.is_authenticated:
+        return []
+    return list(groups.groups_of(request.user).filter(status=GroupStatus.APPROVED))
+
+
+def _group_of(request: HttpRequest) -> UserGroup | None:
+    """The group chosen in a lottery or waiting-list form (none: for oneself); whether the
+    user may use it is the service's rule, so a forged id is refused like any other."""
+    raw = request.POST.get("group", "")
+    if not raw:
+        return None
+    found = UserGroup.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    if found is None:
+        raise NotEligible(_("代表者として登録した団体だけを選べます。"))
+    return found
 
 
 def ical(request: HttpRequest, pk: int) -> HttpResponse:
@@ -162,7 +190,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     context = {
         "bookings": services.my_bookings(request.user),
         "waiting": waitlist.my_entries(request.user),
-        "entries": request.user.lottery_entries.select_related("window__resource"),
+        "entries": lottery.my_entries(request.user),
     }
     return render(request, "bookings/mine.html", context)
 
@@ -239,7 +267,7 @@ def join_waitlist(request: HttpRequest, pk: int) -> HttpResponse:
     resource = _resource(pk)
     start = _start_of(request)
     try:
-        waitlist.join(resource, start, request.user)
+        waitlist.join(resource, start, request.user, group=_group_of(request))
     except BookingError as exc:
         return render(request, "bookings/message.html", {"error": exc.message}, status=422)
     return redirect("bookings:mine")
@@ -250,7 +278,7 @@ def join_waitlist(request: HttpRequest, pk: int) -> HttpResponse:
 def enter_lottery(request: HttpRequest, pk: int) -> HttpResponse:
     window = get_object_or_404(LotteryWindow.objects.select_related("resource"), pk=pk)
     try:
-        lottery.enter(window, request.user, _start_of(request))
+        lottery.enter(window, request.user, _start_of(request), group=_group_of(request))
     except BookingError as exc:
         return render(request, "bookings/message.html", {"error": exc.message}, status=422)
     return redirect("bookings:mine")

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +22,8 @@ from musubi.citizen.bookings.models import (
     Booking,
     Origin,
     Resource,
+    Status,
+    UserGroup,
     WaitlistEntry,
     WaitStatus,
 )
@@ -30,14 +32,18 @@ OFFER_HOURS = 24
 OPEN = (WaitStatus.WAITING, WaitStatus.OFFERED)
 
 
-def join(resource: Resource, start: dt.datetime, user: Any, party_size: int = 1) -> WaitlistEntry:
-    """Put ``user`` in line for a slot that is full now (a free one is simply booked)."""
+def join(
+    resource: Resource, start: dt.datetime, user: Any, party_size: int = 1,
+    group: UserGroup | None = None,
+) -> WaitlistEntry:  # fmt: skip
+    """Put ``user`` in line for a slot that is full now (a free one is simply booked); for a
+    ``group``, the same group rule as a direct booking, so an offer can always be taken."""
     slot = slots.slot_on_open_day(resource, start)
     if slot is None or slot.start <= timezone.now():
         raise NotBookable(_("この枠はキャンセル待ちできません。"))
     if not 1 <= party_size <= resource.max_party:
         raise NotAllowed(_("利用人数は 1〜%(max)s 人で入力してください。"), max=resource.max_party)
-    groups.check_entry_without_group(resource)
+    groups.check_group(resource, user, group)
     held = Booking.objects.filter(resource=resource, start=slot.start, status__in=HOLDING)
     if held.count() < resource.capacity:
         raise NotAllowed(_("この枠には空きがあります。そのまま予約してください。"))
@@ -46,14 +52,35 @@ def join(resource: Resource, start: dt.datetime, user: Any, party_size: int = 1)
     try:
         with transaction.atomic():
             return WaitlistEntry.objects.create(
-                resource=resource, start=slot.start, user=user, party_size=party_size
-            )
+                resource=resource, start=slot.start, user=user, party_size=party_size,
+                group=group,
+            )  # fmt: skip
     except IntegrityError:
         raise NotAllowed(_("この枠のキャンセル待ちにはすでに登録しています。")) from None
 
 
-def withdraw(entry: WaitlistEntry) -> None:
-    WaitlistEntry.objects.filter(pk=entry.pk, status__in=OPEN).update(status=WaitStatus.WITHDRAWN)
+def leave(entry: WaitlistEntry, *, by: Any) -> WaitlistEntry:
+    """Leave the line. A seat already held for this place is given back at once, so it is
+    offered to the next in line now rather than when the offer would have lapsed."""
+    with transaction.atomic():
+        entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.status not in OPEN:
+            raise NotAllowed(_("このキャンセル待ちはすでに終わっています。"))
+        offered = entry.booking if entry.status == WaitStatus.OFFERED else None
+        entry.status = WaitStatus.WITHDRAWN
+        entry.save(update_fields=["status"])
+        if offered is not None and offered.status == Status.PROVISIONAL:
+            services.cancel(offered, by=by, reason=str(_("キャンセル待ちの取り下げ")))
+    return entry
+
+
+def place_in_line(entry: WaitlistEntry) -> int | None:
+    """1 for the next to be offered a seat; None once the entry is no longer waiting."""
+    if entry.status != WaitStatus.WAITING:
+        return None
+    ahead = line(entry.resource, entry.start).filter(status=WaitStatus.WAITING)
+    earlier = Q(created_at__lt=entry.created_at) | Q(created_at=entry.created_at, pk__lt=entry.pk)
+    return ahead.filter(earlier).count() + 1
 
 
 def line(resource: Resource, start: dt.datetime) -> QuerySet[WaitlistEntry]:
@@ -71,7 +98,7 @@ def offer_next(resource: Resource, start: dt.datetime) -> WaitlistEntry | None:
         try:
             booking = services.hold(
                 resource, start, entry.user, party_size=entry.party_size,
-                origin=Origin.WAITLIST, until=until,
+                origin=Origin.WAITLIST, until=until, group=entry.group,
             )  # fmt: skip
         except BookingError as exc:
             if exc.code == "already_taken":
@@ -95,4 +122,6 @@ def _close_lapsed_offers(resource: Resource, start: dt.datetime) -> None:
 
 
 def my_entries(user: Any) -> QuerySet[WaitlistEntry]:
-    return WaitlistEntry.objects.filter(user=user, status__in=OPEN).select_related("resource")
+    return WaitlistEntry.objects.filter(user=user, status__in=OPEN).select_related(
+        "resource", "group", "booking__resource"
+    )
