@@ -1,9 +1,12 @@
 """Bookings in Chromium, axe on every page, in Japanese and English: a resident books a room,
 pays on the demo provider's page, sees it confirmed and downloads the permit; a resident books
 a counter appointment that staff check in on the day, the now-serving screen shows its number
-and the wait is measured."""
+and the wait is measured; staff book for a caller on the day page, meet a refusal that keeps
+what they typed, and book."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from django.utils import timezone
@@ -131,4 +134,23 @@ def test_counter_booking_checked_in_called_and_wait_measured(
     axe(screen)
     assert screen.locator(".serving-list").get_by_text(booking.reference).is_visible()
     staff.goto("/bookings/staff/reports/")
+    axe(staff)
+    _book_for_a_caller(staff, service, words, axe)
+
+
+def _book_for_a_caller(staff, service: Resource, words: dict[str, str], axe) -> None:
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    staff.goto(f"/bookings/staff/{service.pk}/?date={tomorrow}")
+    axe(staff)
+    staff.locator('a[href$="slot=1#slot-1"]').click()
+    staff.locator("#id_holder_name-1").fill("宮田 花")
+    staff.locator("#id_holder_phone-1").fill("0265-83-2111")
+    staff.locator("#id_party_size-1").fill("9")  # the counter takes two at most
+    staff.get_by_role("button", name=words["book"], exact=True).click()
+    assert staff.locator("#refusal-1").is_visible()
+    assert staff.locator("#id_holder_name-1").input_value() == "宮田 花"
+    axe(staff)
+    staff.locator("#id_party_size-1").fill("1")
+    staff.get_by_role("button", name=words["book"], exact=True).click()
+    assert Booking.objects.get(resource=service, holder_name="宮田 花").channel == "phone"
     axe(staff)

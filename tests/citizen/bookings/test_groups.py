@@ -275,7 +275,8 @@ def test_the_day_page_offers_my_approved_groups_and_a_forged_one_is_refused(
 def test_staff_book_a_groups_only_room_for_a_callers_approved_group(staff, groups_only, outsider):
     choir = make_group(outsider, percent=80)
     pending = make_group(outsider, GroupStatus.PENDING, name="審査待ちの会")
-    day = staff.get(reverse("bookings:staff_day", args=[groups_only.pk]) + "?date=2026-12-09")
+    day_url = reverse("bookings:staff_day", args=[groups_only.pk]) + "?date=2026-12-09&slot=1"
+    day = staff.get(day_url)
     html = day.content.decode()
     assert "赤穂コーラス" in html and "審査待ちの会" not in html
     url = reverse("bookings:staff_book", args=[groups_only.pk])

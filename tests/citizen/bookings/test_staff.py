@@ -75,6 +75,22 @@ def test_book_for_a_caller_then_block_then_cancel_with_notice(staff, room, resid
     assert "選挙の開票所" in mail.outbox[0].body
 
 
+def test_a_refused_caller_booking_keeps_what_the_clerk_typed_at_its_slot(staff, room):
+    url = reverse("bookings:staff_book", args=[room.pk])
+    form = {"start": at(TUESDAY, 9).isoformat(), "row": "1", "holder_name": "宮田 花",
+            "holder_phone": "0265-1", "channel": "phone", "party_size": 99}  # fmt: skip
+    refused = staff.post(url, form)
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert 'role="alert" id="refusal-1"' in html and 'id="slot-1"' in html
+    assert 'value="宮田 花"' in html and 'value="99"' in html
+    assert 'for="id_holder_name-1"' in html and 'id="id_holder_name-1"' in html
+    assert 'id="id_holder_name-2"' not in html and "slot=2#slot-2" in html  # one form a page
+    assert not Booking.objects.exists()
+    blank = staff.post(url, {**form, "holder_name": "", "party_size": 2})
+    assert blank.status_code == 400 and "予約者名・電話番号" in blank.content.decode()
+
+
 def test_counter_check_in_by_qr_call_next_and_the_wait(staff, counter, resident_user):
     client = Client()
     booking = services.book(

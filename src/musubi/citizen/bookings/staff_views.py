@@ -8,6 +8,7 @@ Every page that shows holders' names writes the audit trail first; every page ne
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
@@ -107,9 +108,25 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @staff_required(permissions.MANAGE)
 def day(request: HttpRequest, pk: int) -> HttpResponse:
-    """One resource's day: each slot with its bookings (holders shown: audited)."""
     resource = get_object_or_404(services.managed_resources(request.user), pk=pk)
-    chosen = _day_param(request)
+    return _day_page(request, resource, _day_param(request))
+
+
+@dataclass(frozen=True)
+class Refused:
+    """An on-behalf booking that was refused: shown again at its slot with what was typed."""
+
+    start: dt.datetime
+    form: OnBehalfForm
+    message: str
+
+
+def _day_page(
+    request: HttpRequest, resource: Resource, chosen: dt.date, refused: Refused | None = None
+) -> HttpResponse:
+    """One resource's day: each slot with its bookings (holders shown: audited). The on-behalf
+    form is shown for one chosen slot (``?slot=n``, or the refused one), since a counter's day
+    has hundreds of slots and a form in each made the page too heavy to use."""
     (shown,) = slots.days(resource, chosen, chosen)
     bookings = services.bookings_on(chosen).filter(resource=resource)
     record(
@@ -119,16 +136,25 @@ def day(request: HttpRequest, pk: int) -> HttpResponse:
         what="予約者一覧",
         purpose=PURPOSE,
     )
-    rows = [(slot, [b for b in bookings if b.start == slot.start]) for slot in shown.slots]
+    wanted = request.GET.get("slot", "")
+    rows = []
+    for number, slot in enumerate(shown.slots, 1):
+        again = refused if refused and refused.start == slot.start else None
+        form = None
+        if again:
+            form = again.form
+        elif not refused and wanted == str(number):
+            form = OnBehalfForm(auto_id=f"id_%s-{number}")
+        taken = [b for b in bookings if b.start == slot.start]
+        rows.append((number, slot, taken, form, again.message if again else ""))
     context = {
         "resource": resource,
         "day": shown,
         "rows": rows,
-        "form": OnBehalfForm(),
         "previous": chosen - dt.timedelta(days=1),
         "next": chosen + dt.timedelta(days=1),
     }
-    return render(request, "bookings/staff/day.html", context)
+    return render(request, "bookings/staff/day.html", context, status=400 if refused else 200)
 
 
 @staff_required(permissions.MANAGE)
@@ -147,28 +173,33 @@ def _slot_start(request: HttpRequest) -> dt.datetime:
     return start if timezone.is_aware(start) else start.replace(tzinfo=slots.city_zone())
 
 
+def _local_day(start: dt.datetime) -> dt.date:
+    return timezone.localtime(start).date()
+
+
 def _back_to_day(resource: Resource, start: dt.datetime) -> HttpResponse:
-    local = timezone.localtime(start).date().isoformat()
+    local = _local_day(start).isoformat()
     return redirect(f"{reverse('bookings:staff_day', args=[resource.pk])}?date={local}")
 
 
 @staff_required(permissions.MANAGE)
 @require_POST
 def book_for_caller(request: HttpRequest, pk: int) -> HttpResponse:
+    """A refused booking shows the day again with the clerk's entries kept at that slot."""
     resource = get_object_or_404(services.managed_resources(request.user), pk=pk)
     start = _slot_start(request)
-    form = OnBehalfForm(request.POST)
+    row = request.POST.get("row", "")
+    form = OnBehalfForm(request.POST, auto_id=f"id_%s-{row if row.isdigit() else 0}")
     if not form.is_valid():
-        messages.error(request, _("予約者名・電話番号・人数・団体を確認してください。"))
-        return _back_to_day(resource, start)
+        problem = _("予約者名・電話番号・人数・団体を確認してください。")
+        return _day_page(request, resource, _local_day(start), Refused(start, form, problem))
     ask = services.Request(resource=resource, start=start, **form.cleaned_data)
     try:
         booking = services.book_for_caller(ask, staff=request.user)
     except BookingError as exc:
-        messages.error(request, exc.message)
-    else:
-        record(request, action=Action.CREATE, subject=booking, what="代理予約", purpose=PURPOSE)
-        messages.success(request, _("予約 %(ref)s を受け付けました。") % {"ref": booking.reference})
+        return _day_page(request, resource, _local_day(start), Refused(start, form, exc.message))
+    record(request, action=Action.CREATE, subject=booking, what="代理予約", purpose=PURPOSE)
+    messages.success(request, _("予約 %(ref)s を受け付けました。") % {"ref": booking.reference})
     return _back_to_day(resource, start)
 
 
