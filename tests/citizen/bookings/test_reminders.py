@@ -1,4 +1,6 @@
-"""The day-before reminder of counter appointments and room bookings: once per booking."""
+"""The day-before reminder of counter appointments, room bookings and check-ups: once per
+booking; a check-up booked for a resident without an account goes to the resident's own
+channels through the hub."""
 
 from __future__ import annotations
 
@@ -7,22 +9,26 @@ import datetime as dt
 import pytest
 import time_machine
 
-from musubi.citizen.bookings import notices, services, tasks
+from musubi.citizen.bookings import checkups, notices, services, tasks
 from musubi.citizen.bookings.models import Booking
+from musubi.platform.notify import services as notify
 from musubi.platform.notify.models import Delivery, Message
+from musubi.platform.residents.models import ContactPoint
 
-from .conftest import NOW, TUESDAY, at
+from .conftest import IN_APRIL, IN_JANUARY, NOW, TUESDAY, TUESDAY_SESSION, at, person
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def monday_morning():
     with time_machine.travel(NOW, tick=False):
         yield
 
 
-def test_tomorrows_confirmed_bookings_are_reminded_once(counter, room, resident_user):
+def test_tomorrows_confirmed_bookings_are_reminded_once(
+    monday_morning, counter, room, resident_user
+):
     appointment = services.book(
         services.Request(resource=counter, start=at(TUESDAY, 10)), user=resident_user
     )
@@ -46,6 +52,34 @@ def test_tomorrows_confirmed_bookings_are_reminded_once(counter, room, resident_
     assert Delivery.objects.filter(address="hanako@example.jp").count() == 2
 
 
-def test_a_caller_without_an_account_is_not_reminded(counter):
+def test_a_caller_without_an_account_is_not_reminded(monday_morning, counter):
     services.book(services.Request(resource=counter, start=at(TUESDAY, 10), holder_name="宮田"))
     assert notices.remind_due() == 0
+
+
+def test_a_checkup_booked_by_phone_is_reminded_on_the_residents_own_channel(
+    programme, site, register_resident, make_staff
+):
+    resident = person(register_resident, dt.date(1970, 5, 5))
+    ContactPoint.objects.create(resident=resident, kind="email", value="jiro@example.jp",
+                                verified=True)  # fmt: skip
+    clerk = make_staff("chiikihoken", "bookings.checkups")
+    with time_machine.travel(IN_JANUARY, tick=False):
+        (application,) = checkups.apply(
+            programme, resident, checkups.Ask(codes=("daicho",)), staff=clerk
+        )
+    with time_machine.travel(IN_APRIL, tick=False):
+        booking = checkups.book_for_caller(
+            application, site, TUESDAY_SESSION, staff=clerk, channel="phone"
+        )
+        assert booking.user is None
+        assert notices.remind_due() == 1
+        assert notices.remind_due() == 0
+        (message,) = Message.objects.filter(source="bookings")
+        notify.dispatch_due()
+    assert message.template.code == "bookings-checkup-reminder"
+    assert booking.reference in message.rendered["ja"]["body"]
+    assert "2027-04-06 09:00" in message.rendered["en"]["body"]
+    assert list(Delivery.objects.filter(message=message).values_list("address", flat=True)) == [
+        "jiro@example.jp"
+    ]

@@ -1,7 +1,8 @@
 """Messages to residents through the notification hub, in each person's language: lottery
 and waiting-list news and the day-before reminder (``notify.send_to_user``: email after
-commit), and the yearly check-up notice to every eligible resident (``notify.compose``: each
-person's own channel, paper for a household with none)."""
+commit), and, through templates on each person's own channel (``notify.compose``: paper for a
+household with none), the yearly check-up notice to every eligible resident and the
+day-before reminder of a check-up booked for a resident without an account."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -25,7 +27,8 @@ from musubi.platform.notify.models import Message, Template
 
 SOURCE = "bookings"
 CHECKUP_NOTICE = "bookings-checkup-notice"
-TEMPLATES_FILE = Path(__file__).resolve().parent / "data" / "checkup_notice.json"
+CHECKUP_REMINDER = "bookings-checkup-reminder"
+TEMPLATES_FILE = Path(__file__).resolve().parent / "data" / "notice_templates.json"
 
 
 def _local(when: dt.datetime) -> str:
@@ -95,39 +98,62 @@ def reminded(booking: Booking) -> None:
 
 def remind_due(now: dt.datetime | None = None) -> int:
     """Remind the holders of tomorrow's confirmed bookings (Tokyo day) once each: the row is
-    claimed by setting ``reminded_at`` in the same transaction as the message is queued."""
+    claimed by setting ``reminded_at`` in the same transaction as the message is queued. A
+    booking without an account is reminded only when it is a resident's check-up."""
     now = now or timezone.now()
     tomorrow = now.astimezone(slots.city_zone()).date() + dt.timedelta(days=1)
     since = dt.datetime.combine(tomorrow, dt.time(0), slots.city_zone())
+    reachable = Q(user__isnull=False) | Q(checkup_application__isnull=False)
     due = Booking.objects.filter(
-        status=Status.CONFIRMED, user__isnull=False, reminded_at__isnull=True,
+        reachable, status=Status.CONFIRMED, reminded_at__isnull=True,
         start__gte=since, start__lt=since + dt.timedelta(days=1),
-    ).select_related("resource", "user")  # fmt: skip
+    ).select_related("resource", "user", "checkup_application__checkup")  # fmt: skip
     count = 0
     for booking in due:
         with transaction.atomic():
             if Booking.objects.filter(pk=booking.pk, reminded_at__isnull=True).update(
                 reminded_at=now
             ):
-                reminded(booking)
+                if booking.user:
+                    reminded(booking)
+                else:
+                    _remind_checkup_resident(booking)
                 count += 1
     return count
 
 
+def _remind_checkup_resident(booking: Booking) -> Message:
+    """A check-up taken by phone or at the counter: the resident's own channels, not an
+    account's email (the applicant may have none)."""
+    application = booking.checkup_application
+    values = {
+        "start": _local(booking.start),
+        "site": booking.resource.name_ja,
+        "checkup": application.checkup.name_ja,
+        "reference": booking.reference,
+    }
+    return notify.compose(
+        template=_template(CHECKUP_REMINDER), values=values,
+        audience={"kind": "residents", "residents": [application.resident.number]},
+        created_by=None, publish_onsite=False, department=booking.resource.department,
+        source=SOURCE,
+    )  # fmt: skip
+
+
 @cache
-def _template_spec() -> dict[str, Any]:
-    return json.loads(TEMPLATES_FILE.read_text(encoding="utf-8"))[CHECKUP_NOTICE]
+def _template_specs() -> dict[str, Any]:
+    return json.loads(TEMPLATES_FILE.read_text(encoding="utf-8"))
 
 
-def _notice_template() -> Template:
-    """The hub's check-up notice template, made from our data file the first time."""
-    found = Template.objects.filter(code=CHECKUP_NOTICE).first()
+def _template(code: str) -> Template:
+    """One of our templates in the hub, made from our data file the first time."""
+    found = Template.objects.filter(code=code).first()
     if found:
         return found
-    spec = _template_spec()
+    spec = _template_specs()[code]
     return notify.save_template(
         Template(
-            code=CHECKUP_NOTICE, name=spec["name"], subjects=spec["subjects"],
+            code=code, name=spec["name"], subjects=spec["subjects"],
             bodies=spec["bodies"], placeholders=spec["placeholders"],
         )
     )  # fmt: skip
@@ -157,7 +183,7 @@ def send_checkup_notice(programme: Programme, *, by: Any = None) -> Message | No
         if not new:
             return None
         message = notify.compose(
-            template=_notice_template(), values=_notice_values(programme),
+            template=_template(CHECKUP_NOTICE), values=_notice_values(programme),
             audience={"kind": "residents", "residents": [p.number for p in new]},
             created_by=by, publish_onsite=False, department=programme.department, source=SOURCE,
         )  # fmt: skip
