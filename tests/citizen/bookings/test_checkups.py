@@ -189,6 +189,32 @@ def test_pages_apply_keep_ticks_on_refusal_then_book(client, programme, register
     assert checkup_figures.figures(programme).rows[2]["examined"] == 1  # 大腸がん検診
 
 
+def test_the_resident_moves_their_own_session_and_a_taken_one_keeps_the_old(
+    client, programme, register_resident, site
+):
+    resident = person(register_resident, dt.date(1970, 5, 5), n=1)
+    other = person(register_resident, dt.date(1971, 6, 6), n=2)
+    later, taken = (TUESDAY_SESSION + dt.timedelta(minutes=m) for m in (30, 60))
+    with time_machine.travel(IN_JANUARY, tick=False):
+        (mine,) = checkups.apply(programme, resident, checkups.Ask(codes=("daicho",)))
+        (theirs,) = checkups.apply(programme, other, checkups.Ask(codes=("daicho",)))
+    with time_machine.travel(IN_APRIL, tick=False):
+        first = checkups.book(mine, site, TUESDAY_SESSION)
+        checkups.book(theirs, site, taken)
+        client.force_login(account_for(resident))
+        path = reverse("bookings:checkup_book", args=[mine.pk])
+        assert first.reference in client.get(path).content.decode()  # what is held now
+        refused = client.post(path, {"site": site.pk, "start": taken.isoformat()})
+        assert refused.status_code == 422
+        assert Booking.objects.get(pk=first.pk).status == Status.CONFIRMED
+        moved = client.post(path, {"site": site.pk, "start": later.isoformat()})
+    assert moved.status_code == 302
+    mine.refresh_from_db()
+    first.refresh_from_db()
+    assert first.status == Status.CANCELLED and mine.booking.start == later
+    assert mine.booking.status == Status.CONFIRMED and mine.booking.channel == Channel.WEB
+
+
 def test_without_an_account_the_page_lists_the_check_ups_and_who_may_have_them(client, programme):
     with time_machine.travel(IN_JANUARY, tick=False):
         page = client.get(reverse("bookings:checkups")).content.decode()

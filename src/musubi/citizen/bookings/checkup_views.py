@@ -99,19 +99,25 @@ def _start_and_site(request: HttpRequest, application: Application) -> tuple[Res
 
 @login_required
 def book(request: HttpRequest, pk: int) -> HttpResponse:
-    """The free sessions of the check-up's sites; choosing one books it."""
+    """The free sessions of the check-up's sites; choosing one books it, or, when a session is
+    already booked, moves the booking there (the old one is kept if the new one is refused)."""
     application = _my_application(request, pk)
+    held = checkups.held_booking(application)
     error = ""
     if request.method == "POST":
         try:
             site, start = _start_and_site(request, application)
-            made = checkups.book(application, site, start, user=request.user)
+            if held:
+                made = checkups.move(application, site, start, by=request.user, channel=Channel.WEB)
+            else:
+                made = checkups.book(application, site, start, user=request.user)
         except BookingError as exc:
             error = exc.message
         else:
             return redirect("bookings:booking", pk=made.pk)
     context = {
         "application": application,
+        "held": held,
         "sites": checkups.sessions(application),
         "phase": checkups.phase(application.checkup.programme),
         "error": error,

@@ -331,7 +331,7 @@ def book(
         raise NotAllowed(_("この会場ではこの検診を受けられません。"))
     with transaction.atomic():
         locked = Application.objects.select_for_update().get(pk=application.pk)
-        held = Booking.objects.filter(pk=locked.booking_id, status__in=HOLDING).first()
+        held = held_booking(locked)
         if held:
             raise NotAllowed(
                 _("この検診はすでに予約しています（予約番号 %(ref)s）。"), ref=held.reference
@@ -345,19 +345,25 @@ def book(
     return locked.booking
 
 
+def held_booking(application: Application) -> Booking | None:
+    """The application's session while it still holds a place (not cancelled or lapsed)."""
+    return Booking.objects.filter(pk=application.booking_id, status__in=HOLDING).first()
+
+
 def move(
-    application: Application, site: Resource, start: dt.datetime, *, staff: Any,
-    channel: str = Channel.PHONE,
+    application: Application, site: Resource, start: dt.datetime, *, by: Any,
+    staff: Any = None, channel: str = Channel.PHONE,
 ) -> Booking:  # fmt: skip
-    """Move an application's session to another time or site in one step (an applicant who
-    phoned): the old session is given up only if the new one is taken, else nothing changes."""
-    held = Booking.objects.filter(pk=application.booking_id, status__in=HOLDING).first()
+    """Move an application's session to another time or site in one step, by the applicant
+    online or by ``staff`` for one who phoned: the old session is given up only if the new one
+    is taken, else nothing changes."""
+    held = held_booking(application)
     if held is None:
         raise NotAllowed(_("この申込にはまだ予約がありません。"))
     if held.resource_id == site.pk and held.start == start:
         raise NotAllowed(_("今の予約と同じ日時です。"))
     with transaction.atomic():
-        services.cancel(held, by=staff, reason=str(_("日時の変更")))
+        services.cancel(held, by=by, reason=str(_("日時の変更")))
         return book(application, site, start, user=held.user, staff=staff, channel=channel)
 
 
@@ -366,8 +372,8 @@ def book_for_caller(
 ) -> Booking:
     """Staff book the session of an applicant who phoned or came in, or move the one they
     have; the booking stays the applicant's own (their account, if they applied online)."""
-    if Booking.objects.filter(pk=application.booking_id, status__in=HOLDING).exists():
-        return move(application, site, start, staff=staff, channel=channel)
+    if held_booking(application):
+        return move(application, site, start, by=staff, staff=staff, channel=channel)
     return book(application, site, start, user=application.user, staff=staff, channel=channel)
 
 
