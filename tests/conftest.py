@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
+from musubi.platform.accounts import demo as accounts_demo
 from musubi.platform.accounts.models import Department, PermissionGrant, Role, StaffMembership, User
 from musubi.platform.residents import services as residents
 from musubi.platform.residents.models import District, Relationship, Resident
@@ -54,6 +55,27 @@ def signed_in(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def small_city(db):
+    """Four households in 中沢 (一郎 … 四郎) and the demo staff accounts: what the apps' demo
+    seeds build on."""
+    residents.ensure_districts()
+    district = District.objects.get(name="中沢")
+    for number, given in enumerate(["一郎", "二郎", "三郎", "四郎"], start=1):
+        address = residents.create_address(
+            district=district, postal_code="399-4231", town="中沢", banchi=f"{number}00"
+        )
+        residents.move_in(
+            residents.PersonDetails(
+                "駒ヶ根", given, "コマガネ", "イチロウ", dt.date(1980, 5, number), "1"
+            ),
+            household=residents.new_household(address),
+            relationship=Relationship.HEAD,
+            on=dt.date(2020, 4, 1),
+        )
+    accounts_demo.seed_accounts()
 
 
 @pytest.fixture

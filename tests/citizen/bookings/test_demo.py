@@ -4,34 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from musubi.citizen.bookings import demo
 from musubi.citizen.bookings.checkup_models import Programme
 from musubi.citizen.bookings.models import Booking, Kind, Resource
 from musubi.platform.accounts import demo as accounts_demo
 from musubi.platform.accounts.services import has_permission
-from musubi.platform.residents import services as residents
-from musubi.platform.residents.models import District, Relationship
-
-
-@pytest.fixture
-def small_city(db):
-    residents.ensure_districts()
-    district = District.objects.get(name="中沢")
-    for number, given in enumerate(["一郎", "二郎", "三郎", "四郎"], start=1):
-        address = residents.create_address(
-            district=district, postal_code="399-4231", town="中沢", banchi=f"{number}00"
-        )
-        residents.move_in(
-            residents.PersonDetails(
-                "駒ヶ根", given, "コマガネ", "イチロウ", dt.date(1980, 5, number), "1"
-            ),
-            household=residents.new_household(address),
-            relationship=Relationship.HEAD,
-            on=dt.date(2020, 4, 1),
-        )
-    accounts_demo.seed_accounts()
 
 
 def test_seed_makes_labelled_resources_and_bookings_and_is_repeatable(small_city):

@@ -2,34 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-import pytest
-
 from musubi.citizen.procedures import demo, services
 from musubi.citizen.procedures.models import Application, Channel, Procedure, Status
-from musubi.platform.accounts import demo as accounts_demo
-from musubi.platform.residents import services as residents
-from musubi.platform.residents.models import District, Relationship
-
-
-@pytest.fixture
-def small_city(db):
-    residents.ensure_districts()
-    district = District.objects.get(name="中沢")
-    for number, given in enumerate(["一郎", "二郎", "三郎", "四郎"], start=1):
-        address = residents.create_address(
-            district=district, postal_code="399-4231", town="中沢", banchi=f"{number}00"
-        )
-        residents.move_in(
-            residents.PersonDetails(
-                "駒ヶ根", given, "コマガネ", "イチロウ", dt.date(1980, 5, number), "1"
-            ),
-            household=residents.new_household(address),
-            relationship=Relationship.HEAD,
-            on=dt.date(2020, 4, 1),
-        )
-    accounts_demo.seed_accounts()
 
 
 def test_seed_loads_the_catalogue_and_tells_stories(small_city):
