@@ -4,7 +4,11 @@ receipt number and stored with its attachment. Target: ≥ 100 submissions/s.
 
 ``--clients N`` runs N worker processes, each with its own database connection and test
 client, posting at the same time against the same database; the figure is then the total
-throughput of all of them (the default, one client, posts sequentially)."""
+throughput of all of them (the default, one client, posts sequentially).
+
+Also printed: the CPU time per submission spent in the posting processes (test client and
+Django; SQLite's work too, PostgreSQL's server not), which depends less on other work on the
+machine than the throughput does: 1000 / that figure is what one free core would sustain."""
 
 from __future__ import annotations
 
@@ -151,12 +155,14 @@ body = {
 }
 
 
-def post_all(numbers: range, ready=None) -> list[float]:
-    """Submit once per number (each its own Idempotency-Key); the latency of each, in ms."""
+def post_all(numbers: range, ready=None) -> tuple[list[float], float]:
+    """Submit once per number (each its own Idempotency-Key); the latency of each, in ms, and
+    the CPU seconds this process spent on them."""
     client = Client()
     client.force_login(user)
     if ready is not None:
         ready.wait()
+    cpu_started = time.process_time()
     timings = []
     for number in numbers:
         started = time.perf_counter()
@@ -171,7 +177,7 @@ def post_all(numbers: range, ready=None) -> list[float]:
             raise SystemExit(
                 f"submission {number} failed: {response.status_code} {response.content!r}"
             )
-    return timings
+    return timings, time.process_time() - cpu_started
 
 
 def worker(numbers: range, ready, results) -> None:
@@ -186,7 +192,7 @@ def worker(numbers: range, ready, results) -> None:
         connections.close_all()
 
 
-def concurrently(clients: int) -> tuple[list[float], float]:
+def concurrently(clients: int) -> tuple[list[float], float, float]:
     """All clients start together (a barrier); the time runs until the last one is done."""
     context = multiprocessing.get_context("fork")
     ready, results = context.Barrier(clients + 1), context.Queue()
@@ -206,14 +212,15 @@ def concurrently(clients: int) -> tuple[list[float], float]:
     failed = [answer for answer in answers if isinstance(answer, str)]
     if failed:
         raise SystemExit(f"a client failed: {failed[0]}")
-    return [ms for answer in answers for ms in answer], elapsed
+    timings = [ms for answer, _cpu in answers for ms in answer]
+    return timings, elapsed, sum(cpu for _answer, cpu in answers)
 
 
 if args.clients > 1:
-    timings, elapsed = concurrently(args.clients)
+    timings, elapsed, cpu = concurrently(args.clients)
 else:
     started_all = time.perf_counter()
-    timings = post_all(range(args.count))
+    timings, cpu = post_all(range(args.count))
     elapsed = time.perf_counter() - started_all
 stored = Application.objects.filter(procedure=procedure).exclude(receipt_number=None)
 assert stored.count() == args.count
@@ -221,3 +228,4 @@ assert stored.first().data["name"] == {"family": "駒ヶ根", "given": "花子"}
 print(f"database: {connection.vendor}, submissions: {args.count}, clients: {args.clients}")
 print(f"throughput: {args.count / elapsed:.0f} submissions/s  (target ≥ 100/s)")
 print(f"latency p50: {percentile(timings, 0.5):.1f} ms, p95: {percentile(timings, 0.95):.1f} ms")
+print(f"CPU per submission (posting processes): {cpu / args.count * 1000:.1f} ms")

@@ -122,3 +122,21 @@ def test_inbox_queries_do_not_grow_with_the_page(db, client):
     for _ in range(30):
         world.submit()
     assert queries() == with_one  # select_related: no query per row
+
+
+def test_page_rows_are_read_by_id_and_the_procedure_filter_needs_no_join(db, client):
+    """With 100,000 applications, filtering again to read the page's 50 rows (or joining the
+    procedure to match its code) made the database walk a whole department's index."""
+    world = build_world()
+    apps = [world.submit() for _ in range(3)]
+    sign_in(client, world.clerk)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(INBOX, {"procedure": world.procedure.code, "overdue": ""})
+    assert sorted(_receipts(response)) == sorted(a.receipt_number for a in apps)
+    applications = [q["sql"] for q in captured if '"procedures_application"' in q["sql"]]
+    assert applications and not any(
+        '"procedures_procedure"."code" =' in sql for sql in applications
+    )
+    rows = [sql for sql in applications if '"procedures_application"."search_key"' in sql]
+    assert len(rows) == 1 and '"procedures_application"."department_id" IN' not in rows[0]
+    assert client.get(INBOX, {"procedure": "no-such-code"}).context["page"] is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 from typing import Any
 
 from django.db.models import QuerySet
@@ -104,7 +105,23 @@ class AttachmentSerializer(serializers.Serializer):
     file = serializers.UUIDField(source="file_id")
 
 
-class ApplicationSerializer(serializers.ModelSerializer):
+class FieldsBuiltOnce:
+    """Work out a ModelSerializer's fields from the model once per class, not per instance.
+
+    Every submission is answered through a new serializer, and DRF's reading of the model's
+    fields cost more than the serializing itself. Each instance still gets its own copies,
+    since DRF binds fields to their parent serializer.
+    """
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        built = type(self).__dict__.get("_built_fields")
+        if built is None:
+            built = super().get_fields()
+            type(self)._built_fields = built
+        return copy.deepcopy(built)
+
+
+class ApplicationSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     procedure = serializers.CharField(source="procedure.code", read_only=True)
     form_version = serializers.IntegerField(source="form_version.number", read_only=True)
 

@@ -21,6 +21,16 @@ from musubi.platform.notify import services as notify
 
 NOTIFIED = sorted({to for (_frm, to), rule in transitions.TABLE.items() if rule.notify_applicant})
 
+#: The columns a status message needs. This read runs after every submission, inside the
+#: resident's request, and building the full rows of three tables cost more than the query.
+_READ = (
+    "receipt_number",
+    "procedure__name_ja",
+    "procedure__name_en",
+    "applicant__email",
+    "applicant__preferred_language",
+)
+
 
 def _body(application: Application, to_status: str, message: str) -> str:
     lines = [
@@ -55,6 +65,7 @@ def email_applicant(
         return
     application = (
         Application.objects.select_related("applicant", "procedure")
+        .only(*_READ)
         .filter(pk=application_id)
         .first()
     )

@@ -56,6 +56,7 @@ from musubi.citizen.procedures.queries import (
     applications_for,
     find_procedures,
     inbox,
+    inbox_rows,
 )
 from musubi.citizen.procedures.roles import allowed_transitions, can_view
 from musubi.citizen.procedures.submission import Attachment
@@ -83,6 +84,7 @@ __all__ = [
     "find_procedures",
     "import_catalogue",
     "inbox",
+    "inbox_rows",
     "publish_version",
     "published_version",
     "resubmit",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 from functools import wraps
 
@@ -147,7 +148,7 @@ def _claim(key: str, client: str, request: Request) -> IdempotentRequest:
 def _reserve(key: str, client: str, request: Request, fingerprint: str) -> IdempotentRequest | None:
     """The new reservation, or None when the (client, key) pair is already taken."""
     try:
-        with transaction.atomic():
+        with _savepoint_if_needed():
             return IdempotentRequest.objects.create(
                 key=key,
                 client=client,
@@ -157,6 +158,15 @@ def _reserve(key: str, client: str, request: Request, fingerprint: str) -> Idemp
             )
     except IntegrityError:
         return None
+
+
+def _savepoint_if_needed() -> AbstractContextManager[object]:
+    """Inside a transaction, a savepoint, so a taken key does not spoil the caller's work.
+    Outside one (a normal request) the single INSERT commits by itself, and wrapping it would
+    only add BEGIN and COMMIT to every creating request."""
+    if transaction.get_connection().in_atomic_block:
+        return transaction.atomic()
+    return nullcontext()
 
 
 def _purge_expired_now_and_then() -> None:

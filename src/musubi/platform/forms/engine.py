@@ -7,7 +7,7 @@ what is valid, and what the final, normalised data is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -287,23 +287,26 @@ class FormSession:
 
     def problems(self) -> dict[str, dict[str, str]]:
         """Step id → errors, re-checking every saved answer as if it had just been typed."""
-        found = {}
+        return _errors_of(self._rechecked())
+
+    def _rechecked(self) -> Iterator[tuple[Step, StepResult]]:
         for step in self.definition.steps:
             raws = {f.id: raw_from_value(f, self.draft.data.get(f.id)) for f in step.fields}
-            result = self._validate(step, raws)
-            if result.errors:
-                found[step.id] = result.errors
-        return found
+            yield step, self._validate(step, raws)
 
     def final_data(self) -> dict[str, Any]:
-        """The validated, normalised answers without hidden fields; raises ``FormIncomplete``."""
-        problems = self.problems()
+        """The validated, normalised answers without hidden fields; raises ``FormIncomplete``.
+
+        Each step is checked once, its errors and its values taken from the same pass (every
+        API submission comes through here).
+        """
+        checked = list(self._rechecked())
+        problems = _errors_of(checked)
         if problems:
             raise FormIncomplete(problems)
         data: dict[str, Any] = {}
-        for step in self.definition.steps:
-            raws = {f.id: raw_from_value(f, self.draft.data.get(f.id)) for f in step.fields}
-            data.update(self._validate(step, raws).values)
+        for step, result in checked:
+            data.update(result.values)
             for item in step.fields:
                 if self.read_only(item) and self.visible(item):
                     data[item.id] = self.prefilled[item.id].value
@@ -344,6 +347,10 @@ class FormSession:
         from musubi.platform.forms.rendering import render_review
 
         return render_review(self, request)
+
+
+def _errors_of(checked: Iterable[tuple[Step, StepResult]]) -> dict[str, dict[str, str]]:
+    return {step.id: result.errors for step, result in checked if result.errors}
 
 
 def _without_refs(data: dict[str, Any]) -> dict[str, Any]:
