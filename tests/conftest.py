@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
+from musubi import settings as configured
 from musubi.platform.accounts import demo as accounts_demo
 from musubi.platform.accounts.models import Department, PermissionGrant, Role, StaffMembership, User
 from musubi.platform.residents import services as residents
@@ -21,6 +22,17 @@ def _japanese_first():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(settings):
+    """Django's advice for test suites: the configured argon2 costs about 150 ms a hash, paid
+    for every account a test makes and every password login. Argon2 stays accepted for
+    hashes made elsewhere; ``test_resident_signup`` checks the real setting hashes with it."""
+    settings.PASSWORD_HASHERS = [QUICK_HASHER, *configured.PASSWORD_HASHERS]
+
+
+QUICK_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 
 
 def _staff(code: str, *grants: str, role: str = Role.CLERK) -> User:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import threading
 
 import pytest
 
@@ -24,7 +25,7 @@ def test_seed_demo_generates_once_then_leaves_the_city_alone(capsys):
 
 
 def test_unknown_test_leg_is_refused_with_the_list_of_legs(capsys):
-    args = argparse.Namespace(leg=["sqlite", "nope"], all=False, pytest_args=[])
+    args = argparse.Namespace(leg=["sqlite", "nope"], all=False, pytest_args=[], jobs=2)
     assert testrun.main(args) == 2
     out = capsys.readouterr().out
     assert "unknown leg(s): nope" in out and "postgres" in out
@@ -42,8 +43,39 @@ def test_a_leg_that_cannot_run_fails_under_all_and_is_skipped_otherwise(monkeypa
 
     monkeypatch.setitem(testrun.LEGS, "browser", missing)
     ctx = testrun.Context(tmp_path, {}, [])
-    assert testrun._run_leg("browser", ctx, strict=True).status == "failed"
-    assert testrun._run_leg("browser", ctx, strict=False).status == "skipped"
+    assert testrun._run_leg("browser", ctx, strict=True, prepared=True).status == "failed"
+    assert testrun._run_leg("browser", ctx, strict=False, prepared=True).status == "skipped"
+
+
+def test_pytest_legs_run_side_by_side_each_with_its_own_data_and_whole_log(
+    monkeypatch, tmp_path, capsys
+):
+    both_running = threading.Barrier(2, timeout=10)
+
+    def leg(ctx):
+        both_running.wait()  # only passes when the two legs run at the same time
+        print(f"data in {ctx.env['MUSUBI_DATA_DIR']}", file=ctx.out)
+        return 0
+
+    def no_chromium():
+        raise testrun.Unavailable("no chromium here")
+
+    for name in ("sqlite", "postgres"):
+        monkeypatch.setitem(testrun.LEGS, name, leg)
+        monkeypatch.setitem(testrun.PREREQUISITES, name, [])
+    monkeypatch.setitem(testrun.PREREQUISITES, "browser", [no_chromium])
+    ctx = testrun.Context(tmp_path, {"MUSUBI_DATA_DIR": "shared"}, [])
+    args = argparse.Namespace(jobs=2, all=True)
+    outcomes = testrun._side_by_side(["sqlite", "postgres", "browser"], ctx, args)
+    assert [(o.leg, o.status) for o in outcomes] == [
+        ("sqlite", "passed"), ("postgres", "passed"), ("browser", "failed"),
+    ]  # fmt: skip
+    assert outcomes[2].note == "no chromium here"
+    printed = capsys.readouterr().out
+    for name in ("sqlite", "postgres"):
+        log = f"=== test leg: {name} ===\ndata in {tmp_path / name / 'var'}\n--- {name}: passed"
+        assert log in printed
+    assert "=== test leg: browser" not in printed  # never started
 
 
 def test_unknown_subcommand_exits_with_usage(capsys):

@@ -194,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("test", help="run the whole test suite (every leg)")
     p.add_argument("--all", action="store_true", help="fail if any leg cannot run")
     p.add_argument("--leg", action="append", help="run only this leg (repeatable)")
+    p.add_argument(
+        "--jobs", type=int, default=2, help="pytest legs run side by side (1: one after another)"
+    )
     p.add_argument("pytest_args", nargs="*", help="extra arguments for pytest legs")
     p.set_defaults(handler=cmd_test, django=False)
     return parser

@@ -28,15 +28,21 @@ def _as_owner(cmd: list[str], owner: str | None) -> list[str]:
     return ["runuser", "-u", owner, "--", *cmd] if owner else cmd
 
 
-@contextmanager
-def running_server() -> Iterator[str]:
-    """Start PostgreSQL in a temporary directory; yield its database URL; stop it."""
+def ensure_installed() -> Path:
+    """The server binaries' directory, installing Debian's package when running as root."""
     bin_dir = _bin_dir()
     if bin_dir is None:
         apt_install("postgresql", provides="pg_ctlcluster")
         bin_dir = _bin_dir()
     if bin_dir is None:
         raise Unavailable("PostgreSQL server binaries not found (apt-get install postgresql)")
+    return bin_dir
+
+
+@contextmanager
+def running_server() -> Iterator[str]:
+    """Start PostgreSQL in a temporary directory; yield its database URL; stop it."""
+    bin_dir = ensure_installed()
     owner = "postgres" if os.geteuid() == 0 else None
     root = Path(tempfile.mkdtemp(prefix="musubi-pg-"))
     data = root / "data"

@@ -1,8 +1,14 @@
-"""``musubi test``: every leg of the suite, in order, with one verdict at the end.
+"""``musubi test``: every leg of the suite, with one verdict at the end.
 
 Legs that need something this machine lacks (PostgreSQL, Chromium) are installed
 with apt when running as root; otherwise they are skipped with a warning, or fail
 under ``--all`` (which CI uses), so a green CI run always means every leg ran.
+
+The quick checks run first, one after another. The pytest legs take minutes each and keep
+about one core busy while their peers (PostgreSQL, Chromium, SMTP, OIDC) wait on the other, so
+``--jobs`` of them (default 2) run side by side, each with its own data directory and its own
+log, printed whole when the leg ends. Everything they install is installed before any starts,
+since two apt-get runs at once would fight over dpkg's lock.
 """
 
 from __future__ import annotations
@@ -13,11 +19,13 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from musubi.devtools import postgres, redis
 from musubi.devtools.packages import Unavailable, apt_install
@@ -45,9 +53,12 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _run(cmd: list[str], env: dict[str, str] | None = None) -> int:
-    print(f"$ {' '.join(cmd)}", flush=True)
-    return subprocess.run(cmd, cwd=ROOT, env=env or _env(), check=False).returncode
+def _run(cmd: list[str], env: dict[str, str] | None = None, out: IO[str] | None = None) -> int:
+    print(f"$ {' '.join(cmd)}", file=out or sys.stdout, flush=True)
+    done = subprocess.run(
+        cmd, cwd=ROOT, env=env or _env(), stdout=out, stderr=out and subprocess.STDOUT, check=False
+    )
+    return done.returncode
 
 
 def _manage(*args: str, env: dict[str, str] | None = None) -> int:
@@ -105,22 +116,19 @@ def _diff(committed: Path, fresh: str, fix: str) -> int:
 
 
 def _pytest(ctx: Context, marker: str, env: dict[str, str]) -> int:
-    code = _run(
-        [PY, "-m", "pytest", "-m", marker, "-q", "-p", "no:randomly", *ctx.pytest_args], env
-    )
+    cmd = [PY, "-m", "pytest", "-m", marker, "-q", "-p", "no:randomly", *ctx.pytest_args]
+    code = _run(cmd, env, ctx.out)
     if code == 5:
-        print(f"pytest collected no test for -m '{marker}': that is a failure, not a pass")
+        print(f"pytest collected no test for -m '{marker}': that is a failure", file=ctx.out)
         return 1
     return code
 
 
 def leg_sqlite(ctx: Context) -> int:
-    _needs(redis.ensure_installed)
     return _pytest(ctx, "not browser", ctx.env)
 
 
 def leg_postgres(ctx: Context) -> int:
-    _needs(redis.ensure_installed)
     try:
         with postgres.running_server() as url:
             return _pytest(ctx, "not browser", {**ctx.env, "MUSUBI_DATABASE_URL": url})
@@ -129,7 +137,6 @@ def leg_postgres(ctx: Context) -> int:
 
 
 def leg_browser(ctx: Context) -> int:
-    _needs(_chromium)
     return _pytest(ctx, "browser", ctx.env)
 
 
@@ -154,6 +161,7 @@ class Context:
     tmp: Path
     env: dict[str, str]
     pytest_args: list[str]
+    out: IO[str] | None = None  # a side-by-side leg's log; None: this terminal
 
 
 LEGS: dict[str, Callable[[Context], int]] = {
@@ -167,15 +175,57 @@ LEGS: dict[str, Callable[[Context], int]] = {
 }
 
 
-def _run_leg(name: str, ctx: Context, strict: bool) -> Outcome:
-    print(f"\n=== test leg: {name} ===", flush=True)
+#: What each side-by-side leg needs installed; installed one after another before any starts.
+PREREQUISITES: dict[str, list[Callable[[], Any]]] = {
+    "sqlite": [redis.ensure_installed],
+    "postgres": [redis.ensure_installed, postgres.ensure_installed],
+    "browser": [_chromium],
+}
+PRINTING = threading.Lock()
+
+
+def _run_leg(name: str, ctx: Context, strict: bool, *, prepared: bool = False) -> Outcome:
+    print(f"\n=== test leg: {name} ===", file=ctx.out or sys.stdout, flush=True)
     started = time.perf_counter()
     try:
+        for prerequisite in [] if prepared else PREREQUISITES.get(name, []):
+            _needs(prerequisite)
         code = LEGS[name](ctx)
         status, note = ("passed", "") if code == 0 else ("failed", f"exit {code}")
     except CannotRun as exc:
         status, note = ("failed" if strict else "skipped"), str(exc)
     return Outcome(name, status, time.perf_counter() - started, note)
+
+
+def _side_by_side(names: list[str], ctx: Context, args: argparse.Namespace) -> list[Outcome]:
+    """Run ``names`` ``args.jobs`` at a time; a leg whose prerequisite is missing never starts."""
+    ready, outcomes = [], {}
+    for name in names:
+        try:
+            for prerequisite in PREREQUISITES[name]:
+                _needs(prerequisite)
+            ready.append(name)
+        except CannotRun as exc:
+            outcomes[name] = Outcome(name, "failed" if args.all else "skipped", 0.0, str(exc))
+    print(f"\n=== side by side ({args.jobs} at a time): {', '.join(ready)} ===", flush=True)
+    with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+        for outcome in pool.map(lambda name: _logged_leg(name, ctx, args.all), ready):
+            outcomes[outcome.leg] = outcome
+    return [outcomes[name] for name in names]
+
+
+def _logged_leg(name: str, ctx: Context, strict: bool) -> Outcome:
+    """One leg with its own data directory and log; the log is printed whole at its end."""
+    data = ctx.tmp / name
+    log = ctx.tmp / f"{name}.log"
+    with log.open("w+") as out:
+        own = replace(ctx, env={**ctx.env, "MUSUBI_DATA_DIR": str(data / "var")}, out=out)
+        outcome = _run_leg(name, own, strict, prepared=True)
+        out.seek(0)
+        ended = f"--- {name}: {outcome.status} in {outcome.seconds:.0f}s"
+        with PRINTING:
+            print(out.read() + ended, flush=True)
+    return outcome
 
 
 def main(args: argparse.Namespace) -> int:
@@ -186,7 +236,12 @@ def main(args: argparse.Namespace) -> int:
     chosen = args.leg or list(LEGS)
     with tempfile.TemporaryDirectory(prefix="musubi-test-") as tmp:
         ctx = Context(Path(tmp), _env(MUSUBI_DATA_DIR=str(Path(tmp) / "var")), args.pytest_args)
-        outcomes = [_run_leg(name, ctx, args.all) for name in chosen]
+        outcomes = [_run_leg(n, ctx, args.all) for n in chosen if n not in PREREQUISITES]
+        heavy = [n for n in chosen if n in PREREQUISITES]
+        if args.jobs > 1 and len(heavy) > 1:
+            outcomes += _side_by_side(heavy, ctx, args)
+        else:
+            outcomes += [_run_leg(n, ctx, args.all) for n in heavy]
     return _report(outcomes)
 
 

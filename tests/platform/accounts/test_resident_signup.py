@@ -6,6 +6,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from musubi import settings as configured
 from musubi.platform.accounts.models import User
 
 PASSWORD = "correct-horse-battery-1"
@@ -25,7 +26,8 @@ def path_of(url: str) -> str:
     return re.sub(r"^https?://[^/]+", "", url)
 
 
-def test_signup_verify_then_login(client, db):
+def test_signup_verify_then_login(client, db, settings):
+    settings.PASSWORD_HASHERS = configured.PASSWORD_HASHERS  # not the suite's quick hashing
     response = client.post(reverse("accounts:signup"), SIGNUP)
     assert response.status_code == 200
     assert "確認メールを送りました" in response.content.decode()
