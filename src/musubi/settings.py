@@ -464,6 +464,7 @@ SPECTACULAR_SETTINGS = {
         "ResidentStatusEnum": "musubi.platform.residents.models.Status",
         "BookingStatusEnum": "musubi.citizen.bookings.models.Status",
         "BookingChannelEnum": "musubi.citizen.bookings.models.Channel",
+        "ReviewStatusEnum": "musubi.citizen.bookings.models.ReviewStatus",
         "ApplicationChannelEnum": "musubi.citizen.procedures.models.Channel",
         "PaymentStateEnum": "musubi.platform.payments.models.State",
         "MessageStateEnum": "musubi.platform.notify.models.MessageState",

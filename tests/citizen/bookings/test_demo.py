@@ -19,6 +19,8 @@ def test_seed_makes_labelled_resources_and_bookings_and_is_repeatable(small_city
     assert set(Resource.objects.values_list("synthetic", flat=True)) == {True}
     assert Resource.objects.filter(kind=Kind.COUNTER).count() == 3
     assert Booking.objects.filter(resource__code="bunka-center-daihall").exists()
+    needs_registration = Resource.objects.filter(registration_required=True)
+    assert list(needs_registration.values_list("code", flat=True)) == ["kominkan-washitsu"]
     assert Resource.objects.filter(kind=Kind.CHECKUP).count() == 2
     assert not Booking.objects.filter(resource__kind=Kind.CHECKUP).exists()
     programme = Programme.objects.get(fiscal_year=2027)

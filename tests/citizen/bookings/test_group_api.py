@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from musubi.citizen.bookings import services
-from musubi.citizen.bookings.models import GroupStatus, UserGroup
+from musubi.citizen.bookings.models import ReviewStatus, UserGroup
 
 from .conftest import NOW, TUESDAY, at
 
@@ -42,7 +42,7 @@ def test_register_once_per_key_and_it_waits_for_review(client, outsider):
     replay = register(client, key="g-1")
     reused = register(client, {**DETAILS, "member_count": 21}, key="g-1")
     assert made.status_code == 201 and replay["Idempotent-Replayed"] == "true"
-    assert made.json()["status"] == GroupStatus.PENDING
+    assert made.json()["status"] == ReviewStatus.PENDING
     assert made.json()["resident_rate"] is False and made.json()["quota_use"] == []
     assert reused.status_code == 422
     group = UserGroup.objects.get()
@@ -84,11 +84,11 @@ def test_my_groups_show_the_review_the_rate_and_the_quota_in_use(
     room.save()
     approved = UserGroup.objects.create(
         name="赤穂コーラス", representative=outsider, phone="0265-83-0000", member_count=20,
-        resident_percent=80, status=GroupStatus.APPROVED,
+        resident_percent=80, status=ReviewStatus.APPROVED,
     )  # fmt: skip
     UserGroup.objects.create(
         name="中沢太鼓", representative=outsider, phone="0265-83-0001", member_count=5,
-        resident_percent=10, status=GroupStatus.REJECTED, review_reason="会員名簿がありません",
+        resident_percent=10, status=ReviewStatus.REJECTED, review_reason="会員名簿がありません",
     )  # fmt: skip
     UserGroup.objects.create(
         name="他人の会", representative=resident_user, phone="0265-83-0002", member_count=5,

@@ -20,8 +20,8 @@ from musubi.citizen.bookings.models import (
     Booking,
     FeeCategory,
     GroupQuotaUse,
-    GroupStatus,
     QuotaUse,
+    ReviewStatus,
     UserGroup,
 )
 from musubi.platform.audit.models import Action, AuditRecord
@@ -41,7 +41,7 @@ def monday_morning():
 
 
 def make_group(
-    user, status=GroupStatus.APPROVED, percent=80, reason="", name="赤穂コーラス"
+    user, status=ReviewStatus.APPROVED, percent=80, reason="", name="赤穂コーラス"
 ) -> UserGroup:
     return UserGroup.objects.create(
         name=name, representative=user, phone="0265-83-0000", member_count=20,
@@ -68,7 +68,7 @@ def test_a_resident_registers_a_group_and_sees_it_pending(client, outsider):
     answer = client.post(url, {**details, "resident_percent": 60})
     assert answer.status_code == 302
     group = UserGroup.objects.get()
-    assert (group.representative, group.status) == (outsider, GroupStatus.PENDING)
+    assert (group.representative, group.status) == (outsider, ReviewStatus.PENDING)
     assert "審査中" in client.get(url).content.decode()
 
 
@@ -90,7 +90,7 @@ def test_bad_registration_is_explained_and_kept(client, outsider, field, value, 
 
 def test_the_groups_page_needs_login_and_speaks_english(client, outsider):
     assert client.get(reverse("bookings:groups")).status_code == 302
-    make_group(outsider, GroupStatus.REJECTED, reason="Members unknown", name="Akaho Choir")
+    make_group(outsider, ReviewStatus.REJECTED, reason="Members unknown", name="Akaho Choir")
     client.force_login(outsider)
     client.cookies["django_language"] = "en"
     html = client.get(reverse("bookings:groups")).content.decode().replace("日本語", "")
@@ -99,7 +99,7 @@ def test_the_groups_page_needs_login_and_speaks_english(client, outsider):
 
 
 def test_staff_reject_only_with_a_reason_approve_once_and_it_is_audited(staff, outsider):
-    pending = make_group(outsider, GroupStatus.PENDING)
+    pending = make_group(outsider, ReviewStatus.PENDING)
     page = staff.get(reverse("bookings:staff_groups"))
     assert "赤穂コーラス" in page.content.decode() and "0265-83-0000" in page.content.decode()
     assert AuditRecord.objects.filter(action=Action.READ, subject_id="all").exists()
@@ -109,22 +109,25 @@ def test_staff_reject_only_with_a_reason_approve_once_and_it_is_audited(staff, o
     assert "不承認の理由を入力" in refused.content.decode()
     assert 'value="reject" checked' in refused.content.decode()
     pending.refresh_from_db()
-    assert pending.status == GroupStatus.PENDING
+    assert pending.status == ReviewStatus.PENDING
     assert (
         staff.post(url, {"decision": "reject", "reason": "会員名簿がありません"}).status_code == 302
     )
     pending.refresh_from_db()
-    assert (pending.status, pending.review_reason) == (GroupStatus.REJECTED, "会員名簿がありません")
+    assert (pending.status, pending.review_reason) == (
+        ReviewStatus.REJECTED,
+        "会員名簿がありません",
+    )
     assert pending.reviewed_by is not None
     assert AuditRecord.objects.filter(action=Action.UPDATE, subject_id=str(pending.pk)).exists()
     again = staff.post(url, {"decision": "approve"})
     assert "すでに審査" in again.content.decode()
     pending.refresh_from_db()
-    assert pending.status == GroupStatus.REJECTED
+    assert pending.status == ReviewStatus.REJECTED
 
 
 def test_the_staff_page_speaks_english(staff, outsider):
-    make_group(outsider, GroupStatus.PENDING, name="Akaho Choir")
+    make_group(outsider, ReviewStatus.PENDING, name="Akaho Choir")
     staff.cookies["django_language"] = "en"
     html = staff.get(reverse("bookings:staff_groups")).content.decode().replace("日本語", "")
     assert JAPANESE.findall(html) == []
@@ -132,21 +135,21 @@ def test_the_staff_page_speaks_english(staff, outsider):
 
 
 def test_review_needs_the_permission(client, make_staff, signed_in, outsider):
-    pending = make_group(outsider, GroupStatus.PENDING)
+    pending = make_group(outsider, ReviewStatus.PENDING)
     clerk = signed_in(make_staff("shogai"))
     answer = clerk.post(
         reverse("bookings:staff_review_group", args=[pending.pk]), {"decision": "approve"}
     )
     assert answer.status_code in (302, 403)
     pending.refresh_from_db()
-    assert pending.status == GroupStatus.PENDING
+    assert pending.status == ReviewStatus.PENDING
 
 
 def test_review_rule_holds_outside_the_page(outsider):
-    pending = make_group(outsider, GroupStatus.PENDING)
+    pending = make_group(outsider, ReviewStatus.PENDING)
     with pytest.raises(NotAllowed, match="理由"):
         groups.review(pending, by=None, approve=False)
-    assert groups.review(pending, by=None, approve=True).status == GroupStatus.APPROVED
+    assert groups.review(pending, by=None, approve=True).status == ReviewStatus.APPROVED
 
 
 # --- booking for a group -------------------------------------------------------------------
@@ -158,8 +161,8 @@ def test_a_groups_only_room_takes_approved_groups_only(room, outsider, resident_
     with pytest.raises(NotEligible, match="登録団体だけ"):
         book(room, outsider, SLOTS[0])
     with pytest.raises(NotEligible, match="審査中"):
-        book(room, outsider, SLOTS[0], make_group(outsider, GroupStatus.PENDING))
-    rejected = make_group(outsider, GroupStatus.REJECTED, reason="活動実態が確認できません")
+        book(room, outsider, SLOTS[0], make_group(outsider, ReviewStatus.PENDING))
+    rejected = make_group(outsider, ReviewStatus.REJECTED, reason="活動実態が確認できません")
     with pytest.raises(NotEligible, match="活動実態が確認できません"):
         book(room, outsider, SLOTS[0], rejected)
     approved = make_group(outsider)
@@ -197,8 +200,8 @@ def test_a_groups_only_entry_or_place_needs_an_approved_group_of_mine(
     with pytest.raises(NotEligible, match="登録団体だけ"):
         apply()
     with pytest.raises(NotEligible, match="審査中"):
-        apply(make_group(outsider, GroupStatus.PENDING))
-    rejected = make_group(outsider, GroupStatus.REJECTED, reason="活動実態が確認できません")
+        apply(make_group(outsider, ReviewStatus.PENDING))
+    rejected = make_group(outsider, ReviewStatus.REJECTED, reason="活動実態が確認できません")
     with pytest.raises(NotEligible, match="活動実態が確認できません"):
         apply(rejected)
     with pytest.raises(NotEligible, match="代表者として登録した団体"):
@@ -251,7 +254,7 @@ def test_the_day_page_offers_my_approved_groups_and_a_forged_one_is_refused(
 ):
     window = lottery.create_window(groups_only, JANUARY, NOW, CLOSES, 7)
     choir = make_group(outsider)
-    make_group(outsider, GroupStatus.PENDING, name="審査待ちの会")
+    make_group(outsider, ReviewStatus.PENDING, name="審査待ちの会")
     client.force_login(outsider)
     day = client.get(reverse("bookings:day", args=[groups_only.pk, "2027-01-12"]))
     html = day.content.decode()
@@ -274,7 +277,7 @@ def test_the_day_page_offers_my_approved_groups_and_a_forged_one_is_refused(
 
 def test_staff_book_a_groups_only_room_for_a_callers_approved_group(staff, groups_only, outsider):
     choir = make_group(outsider, percent=80)
-    pending = make_group(outsider, GroupStatus.PENDING, name="審査待ちの会")
+    pending = make_group(outsider, ReviewStatus.PENDING, name="審査待ちの会")
     day_url = reverse("bookings:staff_day", args=[groups_only.pk]) + "?date=2026-12-09&slot=1"
     day = staff.get(day_url)
     html = day.content.decode()
@@ -308,7 +311,7 @@ def test_staff_api_books_for_a_callers_group_and_refuses_a_pending_one(
 
     alone = post()
     assert (alone.status_code, alone.json()["code"]) == (422, "not_eligible")
-    pending = post(group=make_group(outsider, GroupStatus.PENDING).pk)
+    pending = post(group=make_group(outsider, ReviewStatus.PENDING).pk)
     assert (pending.status_code, pending.json()["code"]) == (422, "not_eligible")
     assert "審査中" in pending.json()["detail"]
     assert not Booking.objects.exists()
@@ -331,7 +334,7 @@ def test_a_group_with_a_city_majority_pays_the_resident_rate(
 
 
 def test_the_booking_form_offers_my_groups_and_explains_a_refusal(client, room, outsider):
-    pending = make_group(outsider, GroupStatus.PENDING)
+    pending = make_group(outsider, ReviewStatus.PENDING)
     client.force_login(outsider)
     url = reverse("bookings:review", args=[room.pk])
     answer = client.post(url, {"start": SLOTS[0].isoformat(), "party_size": 4, "group": pending.pk})
@@ -350,7 +353,7 @@ def test_api_books_for_an_approved_group_and_refuses_others(client, room, outsid
             "/api/v1/me/bookings/", {**body, **extra}, content_type="application/json"
         )
 
-    refused = post(group=make_group(outsider, GroupStatus.PENDING).pk)
+    refused = post(group=make_group(outsider, ReviewStatus.PENDING).pk)
     assert (refused.status_code, refused.json()["code"]) == (422, "not_eligible")
     others = post(group=make_group(resident_user).pk)
     assert (others.status_code, others.json()["code"]) == (422, "not_eligible")

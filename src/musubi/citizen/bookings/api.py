@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -63,6 +64,7 @@ class ResourceSerializer(serializers.ModelSerializer):
             "fee_nonresident_yen",
             "residents_only",
             "groups_only",
+            "registration_required",
             "monthly_group_quota",
             "synthetic",
         ]
@@ -168,8 +170,12 @@ REFUSALS = {
 
 
 def refused(exc: BookingError) -> Response:
+    """A rule's refusal as problem+json; with ``link`` when a page helps (e.g. 利用者登録)."""
     status = 409 if isinstance(exc, SlotTaken) else 422
-    errors = [{"field": exc.field, "code": exc.code, "message": exc.message}]
+    error = {"field": exc.field, "code": exc.code, "message": exc.message}
+    if exc.link:
+        error["link"] = settings.SITE_URL.rstrip("/") + exc.link
+    errors = [error]
     return problem(status, exc.message, title=_("予約できません"), code=exc.code, errors=errors)
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from musubi.citizen.bookings import api, checkup_api, group_api, lottery_api
+from musubi.citizen.bookings import api, checkup_api, group_api, lottery_api, review_api
 
 urlpatterns = [
     path("bookings/resources/", api.ResourceList.as_view(), name="booking-resource-list"),
@@ -37,6 +37,28 @@ urlpatterns = [
         name="my-waitlist-leave",
     ),
     path("me/groups/", group_api.MyGroups.as_view(), name="my-groups"),
+    path("me/registration/", review_api.MyRegistration.as_view(), name="my-registration"),
+    path("bookings/groups/", review_api.StaffGroups.as_view(), name="booking-groups"),
+    path(
+        "bookings/groups/<int:pk>/decide/",
+        review_api.StaffGroupDecide.as_view(),
+        name="booking-group-decide",
+    ),
+    path(
+        "bookings/registrations/",
+        review_api.StaffRegistrations.as_view(),
+        name="booking-registrations",
+    ),
+    path(
+        "bookings/registrations/<int:pk>/decide/",
+        review_api.StaffRegistrationDecide.as_view(),
+        name="booking-registration-decide",
+    ),
+    path(
+        "me/lottery-entries/<int:pk>/withdraw/",
+        lottery_api.MyLotteryEntryWithdraw.as_view(),
+        name="my-lottery-entry-withdraw",
+    ),
     path(
         "me/checkups/eligibility/",
         checkup_api.MyEligibility.as_view(),

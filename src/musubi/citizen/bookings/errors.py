@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
+
 from musubi.platform.languages import in_every_language
 
 
@@ -12,6 +14,7 @@ class BookingError(Exception):
 
     code = "invalid"
     field = ""
+    link = ""  # a page that helps (e.g. where to register), shown beside the message
 
     def __init__(self, text: Any, **params: Any) -> None:
         self.text = text  # a lazy gettext string, shown in whichever language is active
@@ -46,6 +49,15 @@ class QuotaExceeded(BookingError):
 class NotEligible(BookingError):
     code = "not_eligible"
     field = ""
+
+
+class RegistrationNeeded(NotEligible):
+    """The resource takes bookings only from an approved 利用者登録: the refusal links to
+    the registration page."""
+
+    @property
+    def link(self) -> str:
+        return reverse("bookings:registration")
 
 
 class BadParty(BookingError):

@@ -1,5 +1,5 @@
 """The resident's forms: booking a slot (how many people, what for, for which of their
-groups) and registering a group (団体登録)."""
+groups), registering a group (団体登録) and registering as a facility user (利用者登録)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from musubi.citizen.bookings import groups
-from musubi.citizen.bookings.models import Resource, UserGroup
+from musubi.citizen.bookings import groups, registrations
+from musubi.citizen.bookings.models import Resource, UserGroup, UserRegistration
 
 
 class BookingForm(forms.Form):
@@ -50,3 +50,19 @@ class GroupForm(forms.ModelForm):
         percent.help_text = _(
             "会員のうち駒ヶ根市内に住んでいる人の割合（0〜100）。%(percent)s％以上なら市内料金になります。"
         ) % {"percent": groups.rules()["resident_rate_min_percent"]}
+
+
+class RegistrationForm(forms.ModelForm):
+    """利用者登録: which fields are required is the rule in ``data/registration_rules.json``."""
+
+    class Meta:
+        model = UserRegistration
+        fields = list(registrations.FIELDS)
+        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.required = name in registrations.required_fields()
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["address"].widget.attrs["autocomplete"] = "street-address"

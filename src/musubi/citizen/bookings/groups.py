@@ -13,13 +13,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from musubi.citizen.bookings.errors import NotAllowed, NotEligible
-from musubi.citizen.bookings.models import GroupQuotaUse, GroupStatus, Resource, UserGroup
+from musubi.citizen.bookings import review as review_rules
+from musubi.citizen.bookings.errors import NotEligible
+from musubi.citizen.bookings.models import GroupQuotaUse, Resource, ReviewStatus, UserGroup
 
 RULES_FILE = Path(__file__).resolve().parent / "data" / "group_rules.json"
 
@@ -33,7 +33,7 @@ def pays_resident_rate(group: UserGroup | None) -> bool:
     """An approved group with at least the rule's share of members living in the city."""
     return (
         group is not None
-        and group.status == GroupStatus.APPROVED
+        and group.status == ReviewStatus.APPROVED
         and group.resident_percent >= rules()["resident_rate_min_percent"]
     )
 
@@ -46,18 +46,8 @@ def register(user: Any, **details: Any) -> UserGroup:
 def review(group: UserGroup, *, by: Any, approve: bool, reason: str = "") -> UserGroup:
     """Approve or reject a pending group; a rejection needs a reason the representative
     will read. A group already reviewed is left as it is (two clerks on one request)."""
-    reason = reason.strip()
-    if not approve and not reason:
-        raise NotAllowed(_("不承認の理由を入力してください。"))
-    with transaction.atomic():
-        group = UserGroup.objects.select_for_update().get(pk=group.pk)
-        if group.status != GroupStatus.PENDING:
-            raise NotAllowed(_("この団体はすでに審査されています。"))
-        group.status = GroupStatus.APPROVED if approve else GroupStatus.REJECTED
-        group.review_reason = reason[:200]
-        group.reviewed_by, group.reviewed_at = by, timezone.now()
-        group.save(update_fields=["status", "review_reason", "reviewed_by", "reviewed_at"])
-    return group
+    already = _("この団体はすでに審査されています。")
+    return review_rules.decide(group, by=by, approve=approve, reason=reason, already=already)
 
 
 def check_group(resource: Resource, user: Any, group: UserGroup | None) -> None:
@@ -70,11 +60,11 @@ def check_group(resource: Resource, user: Any, group: UserGroup | None) -> None:
         return
     if user is None or group.representative_id != user.pk:
         raise NotEligible(_("代表者として登録した団体だけを選べます。"))
-    if group.status == GroupStatus.PENDING:
+    if group.status == ReviewStatus.PENDING:
         raise NotEligible(
             _("団体「%(name)s」は審査中のため、まだ予約できません。"), name=group.name
         )
-    if group.status == GroupStatus.REJECTED:
+    if group.status == ReviewStatus.REJECTED:
         raise NotEligible(
             _("団体「%(name)s」は承認されていないため予約できません（理由：%(reason)s）。"),
             name=group.name,
@@ -89,7 +79,7 @@ def groups_of(user: Any) -> QuerySet[UserGroup]:
 
 def approved() -> QuerySet[UserGroup]:
     """Every approved group by name: whom staff may book for when one of them phones."""
-    return UserGroup.objects.filter(status=GroupStatus.APPROVED).order_by("name", "pk")
+    return UserGroup.objects.filter(status=ReviewStatus.APPROVED).order_by("name", "pk")
 
 
 def quota_use(group: UserGroup) -> QuerySet[GroupQuotaUse]:
@@ -103,8 +93,15 @@ def quota_use(group: UserGroup) -> QuerySet[GroupQuotaUse]:
     )
 
 
+def _for_review() -> QuerySet[UserGroup]:
+    return UserGroup.objects.select_related("representative", "reviewed_by")
+
+
 def for_staff() -> tuple[QuerySet[UserGroup], QuerySet[UserGroup]]:
     """(pending oldest first, reviewed newest first) for the staff's review page."""
-    groups = UserGroup.objects.select_related("representative", "reviewed_by")
-    pending = groups.filter(status=GroupStatus.PENDING).order_by("created_at", "pk")
-    return pending, groups.exclude(status=GroupStatus.PENDING)
+    return review_rules.pending_first(_for_review())
+
+
+def listed(status: str = "") -> QuerySet[UserGroup]:
+    """Groups for the staff API, in one review status or all (pending first)."""
+    return review_rules.with_status(_for_review(), status)

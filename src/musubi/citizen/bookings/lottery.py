@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from musubi.citizen.bookings import groups, notices, services, slots
+from musubi.citizen.bookings import groups, notices, registrations, services, slots
 from musubi.citizen.bookings.errors import BookingError, NotAllowed, NotBookable
 from musubi.citizen.bookings.models import (
     Booking,
@@ -116,6 +116,7 @@ def enter(
         raise NotAllowed(_("利用人数は 1〜%(max)s 人で入力してください。"), max=resource.max_party)
     services.check_eligibility(resource, user, local_day)
     groups.check_group(resource, user, group)
+    registrations.check_registered(resource, user, group)
     try:
         with transaction.atomic():
             return LotteryEntry.objects.create(

@@ -1,11 +1,12 @@
 """Lottery (抽選) and waiting-list (キャンセル待ち) API: the lotteries taking entries and their
 published results (public), and for a signed-in person their entries and places in line.
 
-The same service functions as the pages (``lottery.enter``, ``waitlist.join``,
-``waitlist.leave``), so the same rules and refusals: problem+json 422 with the rule's code and
-message in the request's language. A ``groups_only`` resource's entry or place must name an
-approved group of the applicant, as a direct booking must. Entering and joining honour
-``Idempotency-Key``. A win or an offer is taken with ``POST /me/bookings/{id}/confirm/``.
+The same service functions as the pages (``lottery.enter``, ``lottery.withdraw``,
+``waitlist.join``, ``waitlist.leave``), so the same rules and refusals: problem+json 422 with
+the rule's code and message in the request's language. A ``groups_only`` resource's entry or
+place must name an approved group of the applicant, as a direct booking must. Entering and
+joining honour ``Idempotency-Key``. A win or an offer is taken with
+``POST /me/bookings/{id}/confirm/``.
 """
 
 from __future__ import annotations
@@ -234,3 +235,18 @@ class MyWaitlistLeave(APIView):
         except BookingError as exc:
             return refused(exc)
         return Response(WaitlistEntrySerializer(left).data)
+
+
+@extend_schema(tags=["me"], request=None, responses={204: None, 422: REFUSALS[422]})
+class MyLotteryEntryWithdraw(APIView):
+    """Withdraw one of my lottery entries while entries are open (nothing is left of it)."""
+
+    permission_classes = [PersonOnly]
+
+    def post(self, request: Request, pk: int) -> Response:
+        entry = get_object_or_404(lottery.my_entries(request.user), pk=pk)
+        try:
+            lottery.withdraw(entry)
+        except BookingError as exc:
+            return refused(exc)
+        return Response(status=204)

@@ -8,6 +8,8 @@ is what makes a double booking impossible, whatever the Python code above it doe
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -53,6 +55,11 @@ class Resource(models.Model):
     residents_only = models.BooleanField(_("市民のみ"), default=False)
     groups_only = models.BooleanField(
         _("登録団体のみ"), default=False, help_text=_("承認された団体の予約だけを受け付ける。")
+    )
+    registration_required = models.BooleanField(
+        _("利用者登録が必要"),
+        default=False,
+        help_text=_("利用者登録が承認されたアカウント（または承認された団体）だけが予約できる。"),
     )
     monthly_group_quota = models.PositiveSmallIntegerField(
         _("1団体1か月の予約上限"), default=0, help_text=_("0は上限なし。")
@@ -241,13 +248,31 @@ class QuotaUse(models.Model):
         return f"{self.user_id} {self.resource_id} {self.month:%Y-%m}: {self.used}/{self.limit}"
 
 
-class GroupStatus(models.TextChoices):
+class ReviewStatus(models.TextChoices):
     PENDING = "pending", _("審査中")
     APPROVED = "approved", _("承認")
     REJECTED = "rejected", _("不承認")
 
 
-class UserGroup(models.Model):
+class Reviewed(models.Model):
+    """What staff review (a group, a user's registration): pending until a clerk approves or
+    rejects it; a rejection carries the reason the applicant reads (``review.decide``)."""
+
+    status = models.CharField(
+        _("状態"), max_length=8, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
+    )
+    review_reason = models.CharField(_("審査の理由"), max_length=200, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("審査日時"), null=True, blank=True)
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class UserGroup(Reviewed):
     """A group registered by its representative (団体登録) and reviewed by staff: only an
     approved group may book for itself, and its share of members living in the city decides
     whether it pays the 市内 rate (``groups.pays_resident_rate``)."""
@@ -264,15 +289,6 @@ class UserGroup(models.Model):
     phone = models.CharField(_("連絡先電話番号"), max_length=20)
     member_count = models.PositiveSmallIntegerField(_("会員数"))
     resident_percent = models.PositiveSmallIntegerField(_("市内在住者の割合（％）"))
-    status = models.CharField(
-        _("状態"), max_length=8, choices=GroupStatus.choices, default=GroupStatus.PENDING
-    )
-    review_reason = models.CharField(_("審査の理由"), max_length=200, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    reviewed_at = models.DateTimeField(_("審査日時"), null=True, blank=True)
-    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -290,6 +306,50 @@ class UserGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def applicant(self) -> Any:
+        """Whom the review's decision is told to."""
+        return self.representative
+
+
+class UserRegistration(Reviewed):
+    """A person's 利用者登録 (facility user registration): a resource marked
+    ``registration_required`` takes bookings only from an account whose registration is
+    approved. Holds the name, address and phone the person gave (personal data). An account
+    linked to a living resident is approved at once (``verified_by_registry``): the registry
+    already verified who they are; any other waits for staff review."""
+
+    personal_data = True
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="booking_registration",
+        verbose_name=_("アカウント"),
+    )
+    name = models.CharField(_("氏名"), max_length=120, blank=True)
+    address = models.CharField(_("住所"), max_length=200, blank=True)
+    phone = models.CharField(_("連絡先電話番号"), max_length=20, blank=True)
+    verified_by_registry = models.BooleanField(_("住民記録で本人確認済み"), default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(review_reason=""),
+                name="bookings_registration_rejected_with_reason",
+            ),
+        ]
+        verbose_name = _("利用者登録")
+        verbose_name_plural = _("利用者登録")
+
+    def __str__(self) -> str:
+        return self.name or str(self.user)
+
+    @property
+    def applicant(self) -> Any:
+        return self.user
 
 
 class GroupQuotaUse(models.Model):

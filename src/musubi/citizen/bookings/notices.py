@@ -21,7 +21,14 @@ from django.utils.translation import gettext as _
 
 from musubi.citizen.bookings import checkups, slots
 from musubi.citizen.bookings.checkup_models import Notice, Programme
-from musubi.citizen.bookings.models import Booking, Resource, Status
+from musubi.citizen.bookings.models import (
+    Booking,
+    Resource,
+    ReviewStatus,
+    Status,
+    UserGroup,
+    UserRegistration,
+)
 from musubi.platform.notify import services as notify
 from musubi.platform.notify.models import Message, Template
 
@@ -79,6 +86,38 @@ def released(user: Any, resource: Resource, start: dt.datetime) -> None:
         day = start.astimezone(slots.city_zone()).date().isoformat()
         path = reverse("bookings:day", args=[resource.pk, day])
         _send(user, _("抽選の枠が空きました"), body, path)
+
+
+def review_decided(model: str, pk: int) -> None:
+    """Tell the applicant staff's decision on their group or 利用者登録, with the reason,
+    linking to the page where they see it (and may correct and apply again)."""
+    if model == UserGroup._meta.model_name:
+        item = UserGroup.objects.select_related("representative").get(pk=pk)
+    else:
+        item = UserRegistration.objects.select_related("user").get(pk=pk)
+    is_group = isinstance(item, UserGroup)
+    with translation.override(_language_of(item.applicant)):
+        subject = _("団体登録の審査結果") if is_group else _("利用者登録の審査結果")
+        path = reverse("bookings:groups" if is_group else "bookings:registration")
+        _send(item.applicant, subject, _decision_text(item), path)
+
+
+def _decision_text(item: UserGroup | UserRegistration) -> str:
+    approved = item.status == ReviewStatus.APPROVED
+    if isinstance(item, UserGroup) and approved:
+        return _("団体「%(name)s」の登録が承認されました。団体として予約できます。") % {
+            "name": item.name
+        }
+    if isinstance(item, UserGroup):
+        return _("団体「%(name)s」の登録は承認されませんでした（理由：%(reason)s）。") % {
+            "name": item.name,
+            "reason": item.review_reason,
+        }
+    if approved:
+        return _("利用者登録が承認されました。利用者登録が必要な施設も予約できます。")
+    return _(
+        "利用者登録は承認されませんでした（理由：%(reason)s）。内容を直して申請し直せます。"
+    ) % {"reason": item.review_reason}
 
 
 def reminded(booking: Booking) -> None:

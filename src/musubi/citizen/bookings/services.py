@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from musubi.citizen.bookings import billing, groups, slots
+from musubi.citizen.bookings import billing, groups, registrations, slots
 from musubi.citizen.bookings.errors import (
     BadParty,
     NotAllowed,
@@ -221,6 +221,7 @@ def book(request: Request, *, user: Any = None, staff: Any = None) -> Booking:
     day = slot.start.astimezone(slots.city_zone()).date()
     is_resident = check_eligibility(resource, user, day, resident)
     groups.check_group(resource, user, request.group)
+    registrations.check_registered(resource, user, request.group)
     check_quota(resource, user, request.start, request.group)
     category, fee = fee_for(resource, _resident_rate(is_resident, request.group), request.exemption)
     booking = Booking(
@@ -274,6 +275,7 @@ def hold(
     if slot is None:
         raise NotBookable(_("開館時間外か、予約枠の区切りではない時刻です。"))
     groups.check_group(resource, user, group)
+    registrations.check_registered(resource, user, group)
     resident = residents.resident_for(user)
     day = slot.start.astimezone(slots.city_zone()).date()
     is_resident = check_eligibility(resource, user, day, resident)

@@ -9,6 +9,12 @@ urlpatterns = [
     path("reports/", staff_views.reports, name="staff_reports"),
     path("groups/", staff_views.groups_to_review, name="staff_groups"),
     path("groups/<int:pk>/review/", staff_views.review_group, name="staff_review_group"),
+    path("registrations/", staff_views.registrations_to_review, name="staff_registrations"),
+    path(
+        "registrations/<int:pk>/review/",
+        staff_views.review_registration,
+        name="staff_review_registration",
+    ),
     path("checkups/", checkup_views.staff_index, name="staff_checkups"),
     path("checkups/<int:pk>/", checkup_views.staff_programme, name="staff_checkup"),
     path(

@@ -8,10 +8,13 @@ Every page that shows holders' names writes the audit trail first; every page ne
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,9 +23,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from musubi.citizen.bookings import counter, groups, lottery, permissions, services, slots
+from musubi.citizen.bookings import (
+    counter,
+    groups,
+    lottery,
+    permissions,
+    registrations,
+    services,
+    slots,
+)
 from musubi.citizen.bookings.errors import BookingError
-from musubi.citizen.bookings.models import Booking, Channel, LotteryWindow, Resource, UserGroup
+from musubi.citizen.bookings.models import (
+    Booking,
+    Channel,
+    LotteryWindow,
+    Resource,
+    UserGroup,
+    UserRegistration,
+)
 from musubi.citizen.bookings.views import month_context, month_of
 from musubi.platform.accounts.decorators import staff_required
 from musubi.platform.audit.models import Action
@@ -78,8 +96,8 @@ class ReasonForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    """承認 or 不承認 of a group; the reason is optional for an approval only (the rule is in
-    ``groups.review``, so the API or a script cannot skip it)."""
+    """承認 or 不承認 of a group or a 利用者登録; the reason is optional for an approval only
+    (the rule is in ``review.decide``, so the API or a script cannot skip it)."""
 
     decision = forms.ChoiceField(
         label=gettext_lazy("審査結果"),
@@ -345,42 +363,88 @@ def draw(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("bookings:staff_lotteries", pk=window.resource_id)
 
 
+@dataclass(frozen=True)
+class Desk:
+    """One staff review page (団体登録 or 利用者登録): what it lists, how it decides, and how
+    its read and decisions are written to the audit trail."""
+
+    template: str
+    subject: str
+    what: str
+    decided: str
+    model: type[UserGroup] | type[UserRegistration]
+    listing: Callable[[], tuple[QuerySet, QuerySet]]
+    decide: Callable[..., object]
+    page: str
+    done: Any
+
+
+GROUP_DESK = Desk(
+    template="bookings/staff/groups.html", subject="booking-groups", what="登録団体一覧",
+    decided="団体登録の審査", model=UserGroup, listing=groups.for_staff, decide=groups.review,
+    page="bookings:staff_groups", done=gettext_lazy("団体「%(name)s」を審査しました。"),
+)  # fmt: skip
+REGISTRATION_DESK = Desk(
+    template="bookings/staff/registrations.html", subject="booking-registrations",
+    what="利用者登録一覧", decided="利用者登録の審査", model=UserRegistration,
+    listing=registrations.for_staff, decide=registrations.decide,
+    page="bookings:staff_registrations",
+    done=gettext_lazy("%(name)s さんの利用者登録を審査しました。"),
+)  # fmt: skip
+
+
 @staff_required(permissions.MANAGE)
 def groups_to_review(request: HttpRequest) -> HttpResponse:
     """Registered groups: the pending ones with approve/reject, then those reviewed."""
-    return _groups_page(request)
-
-
-def _groups_page(request: HttpRequest, form: ReviewForm | None = None, failed: int = 0):
-    """The review page, with a refused decision's form (kept, status 422) when there is one;
-    representatives' names and phones are shown, so the read is audited."""
-    record(
-        request,
-        action=Action.READ,
-        subject=Subject("booking-groups", "all"),
-        what="登録団体一覧",
-        purpose=PURPOSE,
-    )
-    pending, reviewed = groups.for_staff()
-    context = {"pending": pending, "reviewed": reviewed, "form": form, "failed": failed}
-    return render(request, "bookings/staff/groups.html", context, status=422 if form else 200)
+    return _review_page(request, GROUP_DESK)
 
 
 @staff_required(permissions.MANAGE)
 @require_POST
 def review_group(request: HttpRequest, pk: int) -> HttpResponse:
-    group = get_object_or_404(UserGroup, pk=pk)
+    return _decide(request, GROUP_DESK, pk)
+
+
+@staff_required(permissions.MANAGE)
+def registrations_to_review(request: HttpRequest) -> HttpResponse:
+    """利用者登録: the pending ones with approve/reject, then those reviewed (or approved at
+    once through the registry link)."""
+    return _review_page(request, REGISTRATION_DESK)
+
+
+@staff_required(permissions.MANAGE)
+@require_POST
+def review_registration(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(request, REGISTRATION_DESK, pk)
+
+
+def _review_page(
+    request: HttpRequest, desk: Desk, form: ReviewForm | None = None, failed: int = 0
+) -> HttpResponse:
+    """The review page, with a refused decision's form (kept, status 422) when there is one;
+    applicants' names and phones are shown, so the read is audited."""
+    record(
+        request, action=Action.READ, subject=Subject(desk.subject, "all"), what=desk.what,
+        purpose=PURPOSE,
+    )  # fmt: skip
+    pending, reviewed = desk.listing()
+    context = {"pending": pending, "reviewed": reviewed, "form": form, "failed": failed}
+    return render(request, desk.template, context, status=422 if form else 200)
+
+
+def _decide(request: HttpRequest, desk: Desk, pk: int) -> HttpResponse:
+    """Approve or reject one application; a refusal (no reason for a rejection, reviewed
+    already) shows the page again with what the clerk typed."""
+    item = get_object_or_404(desk.model, pk=pk)
     form = ReviewForm(request.POST)
     if form.is_valid():
         approve = form.cleaned_data["decision"] == "approve"
         try:
-            groups.review(
-                group, by=request.user, approve=approve, reason=form.cleaned_data["reason"]
-            )
+            desk.decide(item, by=request.user, approve=approve, reason=form.cleaned_data["reason"])
         except BookingError as exc:
             form.add_error("reason", exc.message)
     if not form.is_valid():
-        return _groups_page(request, form=form, failed=group.pk)
-    record(request, action=Action.UPDATE, subject=group, what="団体登録の審査", purpose=PURPOSE)
-    messages.success(request, _("団体「%(name)s」を審査しました。") % {"name": group.name})
-    return redirect("bookings:staff_groups")
+        return _review_page(request, desk, form=form, failed=item.pk)
+    record(request, action=Action.UPDATE, subject=item, what=desk.decided, purpose=PURPOSE)
+    messages.success(request, str(desk.done) % {"name": str(item)})
+    return redirect(desk.page)

@@ -11,7 +11,7 @@ From payments: ``payments.paid`` confirms the booking, or refunds the money auto
 when the booking lapsed or was cancelled before it arrived; ``payments.expired`` releases the
 booking. ``payments.failed`` changes nothing: the payer may try again until the deadline.
 A seat given back (``bookings.cancelled`` / ``bookings.expired``) is offered to the waiting
-list.
+list. A review decision (``bookings.reviewed``) is told to the applicant.
 """
 
 from __future__ import annotations
@@ -64,6 +64,12 @@ def _booking_paid_for(subject_app: str, subject_id: str) -> Booking | None:
     if subject_app != billing.SUBJECT_APP:
         return None
     return Booking.objects.filter(pk=int(subject_id)).first()
+
+
+@subscribe("bookings.reviewed")
+def tell_applicant(model: str, pk: int, **_payload: object) -> None:
+    """Staff decided on a group or a 利用者登録: the applicant is told once it is committed."""
+    notices.review_decided(model, pk)
 
 
 @subscribe("payments.paid")

@@ -7,9 +7,12 @@ many places are left, a slot is chosen by a link, booking is a plain form post.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import segno
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,19 +27,20 @@ from musubi.citizen.bookings import (
     groups,
     icalfeed,
     lottery,
+    registrations,
     services,
     slots,
     waitlist,
 )
 from musubi.citizen.bookings.errors import BookingError, NotEligible
-from musubi.citizen.bookings.forms import BookingForm, GroupForm
+from musubi.citizen.bookings.forms import BookingForm, GroupForm, RegistrationForm
 from musubi.citizen.bookings.models import (
     Booking,
     Channel,
-    GroupStatus,
     Kind,
     LotteryWindow,
     Resource,
+    ReviewStatus,
     UserGroup,
 )
 from musubi.citizen.bookings.pdf import permit_pdf
@@ -107,7 +111,7 @@ def _approved_groups_of(request: HttpRequest) -> list[UserGroup]:
     """The groups a signed-in visitor may enter a lottery or a waiting list for."""
     if not request.user.is_authenticated:
         return []
-    return list(groups.groups_of(request.user).filter(status=GroupStatus.APPROVED))
+    return list(groups.groups_of(request.user).filter(status=ReviewStatus.APPROVED))
 
 
 def _group_of(request: HttpRequest) -> UserGroup | None:
@@ -146,7 +150,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     resource = _resource(pk)
     start = _start_of(request)
     form = BookingForm(request.POST or None, resource=resource, user=request.user)
-    error = ""
+    error = link = ""
     if request.method == "POST" and form.is_valid():
         ask = services.Request(
             resource=resource, start=start, channel=Channel.WEB, **form.cleaned_data
@@ -154,11 +158,14 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             booking = services.book(ask, user=request.user)
         except BookingError as exc:
-            error = exc.message
+            error, link = exc.message, exc.link
         else:
             return redirect("bookings:booking", pk=booking.pk)
     fee = _fee_preview(resource, request.user, start)
-    context = {"resource": resource, "start": start, "form": form, "error": error, "fee": fee}
+    context = {
+        "resource": resource, "start": start, "form": form, "error": error, "link": link,
+        "fee": fee,
+    }  # fmt: skip
     return render(request, "bookings/review.html", context, status=422 if error else 200)
 
 
@@ -186,11 +193,85 @@ def my_groups(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def registration(request: HttpRequest) -> HttpResponse:
+    """利用者登録: apply (prefilled from the registry when the account is linked), see the
+    status and the staff's reason, correct and apply again after a rejection."""
+    found = registrations.registration_of(request.user)
+    initial = registrations.prefill(request.user) if found is None else {}
+    form = RegistrationForm(request.POST or None, instance=found, initial=initial)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = registrations.apply(request.user, **form.cleaned_data)
+        except BookingError as exc:
+            error = exc.message
+        else:
+            approved = made.status == ReviewStatus.APPROVED
+            done = (
+                _("利用者登録が承認されました。") if approved else _("利用者登録を申請しました。")
+            )
+            messages.success(request, done)
+            return redirect("bookings:registration")
+    context = {
+        "form": form, "registration": found, "error": error, "prefilled": bool(initial),
+        "verified": registrations.verified_by_registry(request.user),
+    }  # fmt: skip
+    status = 422 if request.method == "POST" else 200
+    return render(request, "bookings/registration.html", context, status=status)
+
+
+@login_required
+def withdraw_entry(request: HttpRequest, pk: int) -> HttpResponse:
+    """取り下げ of a lottery entry before entries close: GET asks to confirm, POST does it."""
+    entry = get_object_or_404(lottery.my_entries(request.user), pk=pk)
+    confirm = {
+        "title": _("抽選の申込の取り下げ"), "button": _("申込を取り下げる"),
+        "what": entry.window.resource.name, "start": entry.start, "group": entry.group,
+        "note": _("取り下げた申込は元に戻せません。申込期間中なら、もう一度申し込めます。"),
+        "done": _("抽選の申込を取り下げました。"),
+    }  # fmt: skip
+    return _confirmed_step(request, confirm, lambda: lottery.withdraw(entry))
+
+
+@login_required
+def leave_waitlist(request: HttpRequest, pk: int) -> HttpResponse:
+    """Leave a waiting list: GET asks to confirm, POST does it (a seat held for this place
+    is given back to the next in line at once)."""
+    entry = get_object_or_404(waitlist.my_entries(request.user), pk=pk)
+    confirm = {
+        "title": _("キャンセル待ちの取り下げ"), "button": _("キャンセル待ちをやめる"),
+        "what": entry.resource.name, "start": entry.start, "group": entry.group,
+        "note": _("順番は元に戻せません。ご案内中の枠があれば、次の方にご案内します。"),
+        "done": _("キャンセル待ちをやめました。"),
+    }  # fmt: skip
+    return _confirmed_step(request, confirm, lambda: waitlist.leave(entry, by=request.user))
+
+
+def _confirmed_step(
+    request: HttpRequest, confirm: dict[str, Any], act: Callable[[], object]
+) -> HttpResponse:
+    """A change the resident confirms first: GET shows what it does, POST does it and goes
+    back to 予約の確認; a refusal (entries closed, already over) is shown on the same page."""
+    error = ""
+    if request.method == "POST":
+        try:
+            act()
+        except BookingError as exc:
+            error = exc.message
+        else:
+            messages.success(request, confirm["done"])
+            return redirect("bookings:mine")
+    context = {**confirm, "error": error}
+    return render(request, "bookings/confirm.html", context, status=422 if error else 200)
+
+
+@login_required
 def mine(request: HttpRequest) -> HttpResponse:
     context = {
         "bookings": services.my_bookings(request.user),
         "waiting": waitlist.my_entries(request.user),
         "entries": lottery.my_entries(request.user),
+        "now": timezone.now(),
     }
     return render(request, "bookings/mine.html", context)
 
@@ -269,7 +350,7 @@ def join_waitlist(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         waitlist.join(resource, start, request.user, group=_group_of(request))
     except BookingError as exc:
-        return render(request, "bookings/message.html", {"error": exc.message}, status=422)
+        return _refused(request, exc)
     return redirect("bookings:mine")
 
 
@@ -280,8 +361,14 @@ def enter_lottery(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         lottery.enter(window, request.user, _start_of(request), group=_group_of(request))
     except BookingError as exc:
-        return render(request, "bookings/message.html", {"error": exc.message}, status=422)
+        return _refused(request, exc)
     return redirect("bookings:mine")
+
+
+def _refused(request: HttpRequest, exc: BookingError) -> HttpResponse:
+    """An entry or a place refused: the reason, and a link to what helps when there is one."""
+    context = {"error": exc.message, "link": exc.link}
+    return render(request, "bookings/message.html", context, status=422)
 
 
 def lottery_results(request: HttpRequest, pk: int) -> HttpResponse:

@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from musubi.citizen.bookings import groups, notices, services, slots
+from musubi.citizen.bookings import groups, notices, registrations, services, slots
 from musubi.citizen.bookings.errors import BookingError, NotAllowed, NotBookable
 from musubi.citizen.bookings.models import (
     HOLDING,
@@ -44,6 +44,7 @@ def join(
     if not 1 <= party_size <= resource.max_party:
         raise NotAllowed(_("利用人数は 1〜%(max)s 人で入力してください。"), max=resource.max_party)
     groups.check_group(resource, user, group)
+    registrations.check_registered(resource, user, group)
     held = Booking.objects.filter(resource=resource, start=slot.start, status__in=HOLDING)
     if held.count() < resource.capacity:
         raise NotAllowed(_("この枠には空きがあります。そのまま予約してください。"))
