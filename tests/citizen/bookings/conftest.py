@@ -6,6 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import translation
 
 from musubi.citizen.bookings import checkups
@@ -22,6 +23,14 @@ NOW = dt.datetime(2026, 12, 7, 9, 0, tzinfo=TOKYO)
 
 def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=TOKYO)
+
+
+@pytest.fixture
+def monday_morning():
+    """The clock stopped at ``NOW`` (Monday 2026-12-07 09:00 in Tokyo) for the whole test; a
+    module asks for it with ``pytest.mark.usefixtures("monday_morning")``."""
+    with time_machine.travel(NOW, tick=False):
+        yield
 
 
 @pytest.fixture

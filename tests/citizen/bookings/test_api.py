@@ -5,19 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import time_machine
 
 from musubi.citizen.bookings.models import AvailabilityView, Booking, Status
 
-from .conftest import NOW, TUESDAY, at
+from .conftest import TUESDAY, at
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def monday_morning():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 
 
 def test_resources_and_availability_are_public_and_counted(client, room, counter):

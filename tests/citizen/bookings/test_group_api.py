@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import time_machine
 
 from musubi.citizen.bookings import services
 from musubi.citizen.bookings.models import ReviewStatus, UserGroup
 
-from .conftest import NOW, TUESDAY, at
+from .conftest import TUESDAY, at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 GROUPS = "/api/v1/me/groups/"
 DETAILS = {
     "name": "赤穂コーラス",
@@ -21,12 +20,6 @@ DETAILS = {
     "member_count": 20,
     "resident_percent": 60,
 }
-
-
-@pytest.fixture(autouse=True)
-def monday_morning():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def register(client, body=None, key=None, language="ja"):

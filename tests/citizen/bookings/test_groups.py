@@ -28,16 +28,10 @@ from musubi.platform.audit.models import Action, AuditRecord
 
 from .conftest import NOW, TUESDAY, at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e]+")
 WEDNESDAY = TUESDAY + dt.timedelta(days=1)  # beyond the 24-hour notice while the clock ticks
 SLOTS = [at(WEDNESDAY, hour) for hour in (9, 12, 15, 18)]
-
-
-@pytest.fixture(autouse=True)
-def monday_morning():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def make_group(

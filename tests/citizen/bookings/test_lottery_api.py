@@ -14,19 +14,13 @@ from musubi.platform.accounts.models import User
 
 from .conftest import NOW, at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 
 JANUARY = dt.date(2027, 1, 1)
 CONTESTED = at(dt.date(2027, 1, 12), 12)  # a Tuesday
 CLOSES = at(dt.date(2026, 12, 14), 17)
 DRAW_DAY = at(dt.date(2026, 12, 15), 10)
 ENTRIES = "/api/v1/me/lottery-entries/"
-
-
-@pytest.fixture(autouse=True)
-def monday_morning():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

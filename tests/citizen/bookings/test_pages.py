@@ -6,24 +6,17 @@ import re
 from urllib.parse import urlencode
 
 import pytest
-import time_machine
 from django.urls import reverse
 from pypdf import PdfReader
 
 from musubi.citizen.bookings import services
 from musubi.citizen.bookings.models import Booking, Status
 
-from .conftest import NOW, TUESDAY, at
+from .conftest import TUESDAY, at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e]+")
-
-
-@pytest.fixture(autouse=True)
-def monday_morning():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def test_month_says_free_places_in_words_without_login(client, room):

@@ -18,14 +18,8 @@ from musubi.platform.payments.providers import demo
 
 from .conftest import NOW, TUESDAY, at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 LATER_TUESDAY = dt.date(2026, 12, 22)
-
-
-@pytest.fixture(autouse=True)
-def monday_morning():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -14,14 +14,8 @@ from musubi.citizen.bookings.models import Booking, QuotaUse, Status
 
 from .conftest import NOW, at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 DAYS = [dt.date(2026, 12, d) for d in (15, 16, 17)]
-
-
-@pytest.fixture(autouse=True)
-def monday_morning():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from musubi.citizen.bookings import lottery, registrations, services, waitlist
@@ -19,15 +18,9 @@ from musubi.platform.residents import services as residents
 
 from .conftest import NOW, TUESDAY, at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 WEDNESDAY = TUESDAY + dt.timedelta(days=1)
 DETAILS = {"name": "外山 太郎", "address": "長野県伊那市荒井1-1", "phone": "0265-00-0000"}
-
-
-@pytest.fixture(autouse=True)
-def monday_morning():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

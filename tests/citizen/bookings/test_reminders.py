@@ -15,15 +15,9 @@ from musubi.platform.notify import services as notify
 from musubi.platform.notify.models import Delivery, Message
 from musubi.platform.residents.models import ContactPoint
 
-from .conftest import IN_APRIL, IN_JANUARY, NOW, TUESDAY, TUESDAY_SESSION, at, person
+from .conftest import IN_APRIL, IN_JANUARY, TUESDAY, TUESDAY_SESSION, at, person
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def monday_morning():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def test_tomorrows_confirmed_bookings_are_reminded_once(

@@ -16,14 +16,8 @@ from musubi.citizen.bookings.models import Booking, Kind, Resource, Status
 
 from .conftest import EVERY_DAY, NOW, TUESDAY, at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 OLD, NEW = at(TUESDAY, 10), at(TUESDAY, 11)
-
-
-@pytest.fixture(autouse=True)
-def monday_morning():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

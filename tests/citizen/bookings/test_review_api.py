@@ -17,15 +17,9 @@ from musubi.platform.notify.models import Message
 
 from .conftest import NOW, at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 MINE = "/api/v1/me/registration/"
 DETAILS = {"name": "外山 太郎", "address": "長野県伊那市荒井1-1", "phone": "0265-00-0000"}
-
-
-@pytest.fixture(autouse=True)
-def monday_morning():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -20,13 +20,7 @@ from musubi.citizen.bookings.models import Booking, ClosedDay, FeeCategory, Stat
 
 from .conftest import NOW, TUESDAY, at
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def monday_morning():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 
 
 def _ask(resource, start, **kw):

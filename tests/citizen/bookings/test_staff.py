@@ -16,15 +16,9 @@ from musubi.citizen.bookings import services
 from musubi.citizen.bookings.models import Booking, Status
 from musubi.platform.audit.models import AuditRecord
 
-from .conftest import NOW, TUESDAY, at
+from .conftest import TUESDAY, at
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def monday_morning():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 
 
 @pytest.fixture

@@ -17,14 +17,8 @@ from musubi.platform.notify.models import Message
 
 from .conftest import NOW, TUESDAY, at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 DAY = dt.date(2026, 12, 22)
-
-
-@pytest.fixture(autouse=True)
-def monday_morning():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

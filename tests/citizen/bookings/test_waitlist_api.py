@@ -6,24 +6,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import time_machine
 
 from musubi.citizen.bookings import services
 from musubi.citizen.bookings.models import Booking, Status, WaitlistEntry, WaitStatus
 from musubi.platform.accounts.models import User
 
-from .conftest import NOW, at
+from .conftest import at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 DAY = dt.date(2026, 12, 22)
 FULL = at(DAY, 12)
 WAITLIST = "/api/v1/me/waitlist/"
-
-
-@pytest.fixture(autouse=True)
-def monday_morning():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -16,15 +16,9 @@ from musubi.platform.accounts.models import User
 
 from .conftest import NOW, at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 DAY = dt.date(2026, 12, 22)
 CLOSES = NOW + dt.timedelta(days=2)
-
-
-@pytest.fixture(autouse=True)
-def monday_morning():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture
