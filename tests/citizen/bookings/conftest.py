@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import OperationalError, connection
 from django.utils import translation
 
 from musubi.citizen.bookings import checkups
+from musubi.citizen.bookings.errors import BookingError
 from musubi.citizen.bookings.models import Kind, Resource
 from musubi.platform.accounts.models import Department, User
 from musubi.platform.residents import services as residents
@@ -155,3 +159,19 @@ def in_japanese():
     """Messages are asserted in Japanese, whatever an earlier request left activated."""
     with translation.override("ja"):
         yield
+
+
+def retrying_on_sqlite(action: Callable[[], object], done: str = "booked") -> str:
+    """``done``, or the code of the refusal. SQLite's shared in-memory *test* database answers
+    "locked" instead of waiting (a file database waits, with the busy timeout in settings), so
+    a racing test asks again as a client would."""
+    while True:
+        try:
+            action()
+            return done
+        except BookingError as exc:
+            return exc.code
+        except OperationalError as exc:
+            if connection.vendor != "sqlite" or "locked" not in str(exc):
+                raise
+            time.sleep(0.001)

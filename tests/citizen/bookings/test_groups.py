@@ -7,11 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-import time
 
 import pytest
 import time_machine
-from django.db import OperationalError, connection
+from django.db import connection
 from django.urls import reverse
 
 from musubi.citizen.bookings import groups, lottery, services, waitlist
@@ -26,7 +25,7 @@ from musubi.citizen.bookings.models import (
 )
 from musubi.platform.audit.models import Action, AuditRecord
 
-from .conftest import NOW, TUESDAY, at
+from .conftest import NOW, TUESDAY, at, retrying_on_sqlite
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e]+")
@@ -396,20 +395,6 @@ def test_the_database_refuses_a_group_booking_beyond_the_quota(room, outsider, p
     assert GroupQuotaUse.objects.get(group=group).used == 2
 
 
-def _book_retrying_on_sqlite(room, user, start, group) -> str:
-    """SQLite's shared in-memory test database answers "locked" instead of waiting."""
-    while True:
-        try:
-            book(room, user, start, group)
-            return "booked"
-        except QuotaExceeded as exc:
-            return exc.code
-        except OperationalError as exc:
-            if connection.vendor != "sqlite" or "locked" not in str(exc):
-                raise
-            time.sleep(0.001)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_group_bookings_cannot_exceed_the_quota(room, outsider, python_check_raced):
     """Four requests for four free slots of one group whose quota is two, all at once.
@@ -427,7 +412,7 @@ def test_concurrent_group_bookings_cannot_exceed_the_quota(room, outsider, pytho
     def client(start) -> None:
         try:
             barrier.wait()
-            answers.append(_book_retrying_on_sqlite(room, outsider, start, group))
+            answers.append(retrying_on_sqlite(lambda: book(room, outsider, start, group)))
         except BaseException as exc:
             failures.append(exc)
         finally:

@@ -6,34 +6,17 @@ The suite runs on SQLite and (with MUSUBI_DATABASE_URL) on PostgreSQL, so this r
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 import time_machine
-from django.db import OperationalError, connection
+from django.db import connection
 
 from musubi.citizen.bookings import services
-from musubi.citizen.bookings.errors import SlotTaken
 from musubi.citizen.bookings.models import Booking
 
-from .conftest import NOW, TUESDAY, at
+from .conftest import NOW, TUESDAY, at, retrying_on_sqlite
 
 CLIENTS = 100
-
-
-def _book_retrying_on_sqlite(request: services.Request) -> str:
-    """SQLite's shared in-memory *test* database answers "locked" instead of waiting (a file
-    database waits, with the busy timeout in settings); ask again as a client would."""
-    while True:
-        try:
-            services.book(request, user=None)
-            return "booked"
-        except SlotTaken as exc:
-            return exc.code
-        except OperationalError as exc:
-            if connection.vendor != "sqlite" or "locked" not in str(exc):
-                raise
-            time.sleep(0.001)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -46,7 +29,7 @@ def test_hundred_concurrent_requests_for_one_room_slot_give_exactly_one_booking(
     def client() -> None:
         try:
             start.wait()
-            answers.append(_book_retrying_on_sqlite(request))
+            answers.append(retrying_on_sqlite(lambda: services.book(request, user=None)))
         except BaseException as exc:
             failures.append(exc)
         finally:

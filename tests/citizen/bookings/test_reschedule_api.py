@@ -4,17 +4,15 @@ racing for it at the same moment) or refused leaves the old booking exactly as i
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 import time_machine
-from django.db import OperationalError, connection
+from django.db import connection
 
 from musubi.citizen.bookings import services
-from musubi.citizen.bookings.errors import BookingError
 from musubi.citizen.bookings.models import Booking, Kind, Resource, Status
 
-from .conftest import EVERY_DAY, NOW, TUESDAY, at
+from .conftest import EVERY_DAY, NOW, TUESDAY, at, retrying_on_sqlite
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 OLD, NEW = at(TUESDAY, 10), at(TUESDAY, 11)
@@ -137,20 +135,6 @@ def test_someone_taking_the_slot_while_the_move_is_checked_leaves_the_old_bookin
     assert Booking.objects.filter(start=NEW, status=Status.CONFIRMED, user=None).count() == 1
 
 
-def _retrying_on_sqlite(action) -> str:
-    """SQLite's shared in-memory test database answers "locked" instead of waiting."""
-    while True:
-        try:
-            action()
-            return "done"
-        except BookingError as exc:
-            return exc.code
-        except OperationalError as exc:
-            if connection.vendor != "sqlite" or "locked" not in str(exc):
-                raise
-            time.sleep(0.001)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_move_racing_bookers_for_the_same_slot_never_loses_the_old_booking(desk, outsider):
     """One move and five direct bookings for the last seat at once, on real connections."""
@@ -162,7 +146,7 @@ def test_a_move_racing_bookers_for_the_same_slot_never_loses_the_old_booking(des
     def run(kind, action) -> None:
         try:
             barrier.wait()
-            answers[kind].append(_retrying_on_sqlite(action))
+            answers[kind].append(retrying_on_sqlite(action, done="done"))
         except BaseException as exc:
             failures.append(exc)
         finally:
