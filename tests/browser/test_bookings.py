@@ -29,6 +29,9 @@ TEXT = {
         "confirmed": "予約確定",
         "check_in": "到着を受け付ける",
         "call": "次の方を呼ぶ",
+        "close": "休館・一括取消",
+        "preview": "取り消す予約を確かめる",
+        "confirm": "休館にして予約を取り消す",
     },
     "en": {
         "book_slot": "Book this slot",
@@ -40,6 +43,9 @@ TEXT = {
         "confirmed": "Confirmed",
         "check_in": "Check in",
         "call": "Call the next person",
+        "close": "Close and cancel bookings",
+        "preview": "See the bookings to be cancelled",
+        "confirm": "Close and cancel these bookings",
     },
 }
 
@@ -152,5 +158,22 @@ def _book_for_a_caller(staff, service: Resource, words: dict[str, str], axe) -> 
     axe(staff)
     staff.locator("#id_party_size-1").fill("1")
     staff.get_by_role("button", name=words["book"], exact=True).click()
-    assert Booking.objects.get(resource=service, holder_name="宮田 花").channel == "phone"
+    caller = Booking.objects.get(resource=service, holder_name="宮田 花")
+    assert caller.channel == "phone"
+    axe(staff)
+    _close_the_day(staff, words, axe)
+    caller.refresh_from_db()
+    assert caller.status == Status.CANCELLED
+
+
+def _close_the_day(staff, words: dict[str, str], axe) -> None:
+    """休館・一括取消 for the day just booked: the affected list first, then the change."""
+    staff.get_by_role("link", name=words["close"]).click()
+    axe(staff)
+    staff.locator("#id_reason").fill("庁舎の停電のため")
+    staff.get_by_role("button", name=words["preview"]).click()
+    assert staff.get_by_role("rowheader").count() == 1  # the caller's booking
+    axe(staff)
+    staff.get_by_role("button", name=words["confirm"]).click()
+    assert staff.get_by_text("0265-83-2111").is_visible()  # to tell by phone
     axe(staff)

@@ -11,16 +11,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from musubi.citizen.bookings import services, slots
+from musubi.citizen.bookings import notices, services, slots
 from musubi.citizen.bookings.errors import NotAllowed, NotBookable
 from musubi.citizen.bookings.models import (
     HOLDING,
@@ -64,28 +61,12 @@ def block(resource: Resource, start: dt.datetime, *, by: Any, reason: str) -> in
 
 
 def cancel_with_notice(booking: Booking, *, by: Any, reason: str) -> bool:
-    """Cancel for the city (e.g. the hall is needed for an election) and tell the holder by
-    email; returns whether a notice could be sent (phone bookings may have no address)."""
+    """Cancel for the city (e.g. the hall is needed for an election) and tell the holder
+    through the hub; returns whether they could be told (phone bookings have no account)."""
     if not reason.strip():
         raise NotAllowed(gettext_lazy("取消の理由を入力してください。"))
     services.cancel(booking, by=by, reason=reason, by_city=True)
-    address = booking.user.email if booking.user else ""
-    if not address:
-        return False
-    start = timezone.localtime(booking.start)
-    body = _(
-        "%(name)s 様\n\n%(resource)s の %(start)s からのご予約（予約番号 %(ref)s）は、"
-        "次の理由により取り消されました。\n\n%(reason)s\n\nご迷惑をおかけします。"
-    ) % {
-        "name": booking.holder_name,
-        "resource": booking.resource.name,
-        "start": f"{start:%Y-%m-%d %H:%M}",
-        "ref": booking.reference,
-        "reason": reason,
-    }
-    subject = _("ご予約取消のお知らせ（%(ref)s）") % {"ref": booking.reference}
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
-    return True
+    return notices.cancelled_by_city(booking, reason)
 
 
 # --- counter check-in and the queue ----------------------------------------------------------

@@ -28,6 +28,7 @@ from musubi.citizen.bookings.models import (
     Status,
     UserGroup,
     UserRegistration,
+    WaitlistEntry,
 )
 from musubi.platform.notify import services as notify
 from musubi.platform.notify.models import Message, Template
@@ -118,6 +119,37 @@ def _decision_text(item: UserGroup | UserRegistration) -> str:
     return _(
         "利用者登録は承認されませんでした（理由：%(reason)s）。内容を直して申請し直せます。"
     ) % {"reason": item.review_reason}
+
+
+def cancelled_by_city(booking: Booking, reason: str) -> bool:
+    """A booking the city cancelled (a closure, a hall needed for an election): why, and that
+    a fee paid is returned in full. False when there is no account to tell (phone them)."""
+    if booking.user is None:
+        return False
+    with translation.override(_language_of(booking.user)):
+        body = _(
+            "%(resource)s %(start)s のご予約（予約番号 %(ref)s）は、市の都合により取り消しました。"
+            "\n理由：%(reason)s\n使用料をお支払いいただいている場合は、全額お返しします。"
+            "ご迷惑をおかけします。"
+        ) % {
+            "resource": booking.resource.name,
+            "start": _local(booking.start),
+            "ref": booking.reference,
+            "reason": reason,
+        }
+        subject = _("ご予約取消のお知らせ（%(ref)s）") % {"ref": booking.reference}
+        _send(booking.user, subject, body, reverse("bookings:booking", args=[booking.pk]))
+    return True
+
+
+def waiting_ended(entry: WaitlistEntry, reason: str) -> None:
+    """A place in line for a slot that will not be held (the resource is closed that day)."""
+    with translation.override(_language_of(entry.user)):
+        body = _(
+            "%(resource)s %(start)s のキャンセル待ちは、その日が休館となったため終了しました。"
+            "\n理由：%(reason)s"
+        ) % {"resource": entry.resource.name, "start": _local(entry.start), "reason": reason}
+        _send(entry.user, _("キャンセル待ち終了のお知らせ"), body, reverse("bookings:resources"))
 
 
 def reminded(booking: Booking) -> None:

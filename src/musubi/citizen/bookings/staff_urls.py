@@ -29,6 +29,7 @@ urlpatterns = [
     path("<int:pk>/month/", staff_views.month, name="staff_month"),
     path("<int:pk>/book/", staff_views.book_for_caller, name="staff_book"),
     path("<int:pk>/block/", staff_views.block, name="staff_block"),
+    path("<int:pk>/close/", staff_views.close_days, name="staff_close"),
     path("<int:pk>/queue/", staff_views.queue, name="staff_queue"),
     path("<int:pk>/lotteries/", staff_views.lotteries, name="staff_lotteries"),
     path("lottery/<int:pk>/draw/", staff_views.draw, name="staff_draw"),
