@@ -191,3 +191,24 @@ def test_without_an_online_provider_the_fee_is_paid_at_the_counter(signed_in, ro
     assert booking.status == Status.PROVISIONAL and not billing.payments_of(booking).exists()
     refused = signed_in.post(reverse("bookings:pay", args=[booking.pk]))
     assert refused.status_code == 422 and "使えません" in refused.content.decode()
+
+
+def test_paying_through_the_api_gives_the_providers_page_and_refuses_a_free_booking(
+    signed_in, room, counter, resident_user, django_capture_on_commit_callbacks
+):
+    booking = book_room(signed_in, room)
+    url = f"/api/v1/me/bookings/{booking.pk}/pay/"
+    first, again = signed_in.post(url), signed_in.post(url)
+    payment = billing.payments_of(booking).get()  # asking twice reuses the one open payment
+    page = reverse("payments:demo_page", args=[payment.reference])
+    assert first.status_code == again.status_code == 200
+    assert first.json()["url"].endswith(page) and again.json()["url"].endswith(page)
+    with django_capture_on_commit_callbacks(execute=True):
+        webhook(signed_in, payment)
+    paid = signed_in.post(url)
+    assert paid.status_code == 422 and "支払うものがありません" in paid.json()["detail"]
+    free = services.book(services.Request(resource=counter, start=at(TUESDAY, 10)),
+                         user=resident_user)  # fmt: skip
+    refused = signed_in.post(f"/api/v1/me/bookings/{free.pk}/pay/", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 422 and "nothing to pay" in refused.json()["detail"]
+    assert signed_in.post("/api/v1/me/bookings/999999/pay/").status_code == 404

@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from musubi.citizen.bookings import permissions, services, slots
+from musubi.citizen.bookings import billing, permissions, services, slots
 from musubi.citizen.bookings.errors import BookingError, SlotTaken
 from musubi.citizen.bookings.models import Booking, Channel, Resource, UserGroup
 from musubi.platform.api.idempotency import idempotent
@@ -32,6 +32,7 @@ from musubi.platform.api.permissions import require
 from musubi.platform.api.problems import problem
 from musubi.platform.audit.models import Action
 from musubi.platform.audit.services import Subject, record
+from musubi.platform.payments.errors import PaymentError
 
 MAX_RANGE_DAYS = 62
 PURPOSE = "施設・窓口予約の管理"
@@ -324,6 +325,29 @@ class MyBookingConfirm(APIView):
         except BookingError as exc:
             return refused(exc)
         return Response(BookingSerializer(confirmed).data)
+
+
+class PaymentPage(serializers.Serializer):
+    url = serializers.URLField(help_text="The payment provider's page; send the payer there.")
+
+
+@extend_schema(tags=["me"], request=None, responses={200: PaymentPage, 422: REFUSALS[422]})
+class MyBookingPayment(APIView):
+    """Start paying a provisional booking's fee: the answer is the provider's page. The
+    provider's signed webhook then confirms the booking; the page can be asked for again (the
+    same open payment is reused, so asking twice never charges twice)."""
+
+    permission_classes = [PersonOnly]
+
+    def post(self, request: Request, pk: int) -> Response:
+        booking = get_object_or_404(services.my_bookings(request.user), pk=pk)
+        try:
+            url = billing.start_paying(booking)
+        except BookingError as exc:
+            return refused(exc)
+        except PaymentError as exc:
+            return problem(422, exc.message, title=_("支払いを始められません"), code="payment")
+        return Response({"url": url})
 
 
 # --- staff -----------------------------------------------------------------------------------

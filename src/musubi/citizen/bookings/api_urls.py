@@ -23,6 +23,7 @@ urlpatterns = [
     path(
         "me/bookings/<int:pk>/confirm/", api.MyBookingConfirm.as_view(), name="my-booking-confirm"
     ),
+    path("me/bookings/<int:pk>/pay/", api.MyBookingPayment.as_view(), name="my-booking-pay"),
     path("bookings/lotteries/", lottery_api.OpenLotteries.as_view(), name="booking-lotteries"),
     path(
         "bookings/lotteries/<int:pk>/results/",

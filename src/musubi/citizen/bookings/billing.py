@@ -17,9 +17,11 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from musubi.citizen.bookings import slots
-from musubi.citizen.bookings.models import Booking
+from musubi.citizen.bookings.errors import NotAllowed
+from musubi.citizen.bookings.models import Booking, Status
 from musubi.platform.payments import services as payments
 
 SUBJECT_APP = "bookings"
@@ -87,7 +89,10 @@ def payment_for(booking: Booking) -> Any:
 
 
 def start_paying(booking: Booking) -> str:
-    """The provider's page where the holder pays the booking's fee."""
+    """The provider's page where the holder pays the booking's fee; a booking with nothing
+    left to pay (free, confirmed, cancelled) is refused. Raises NotAllowed or PaymentError."""
+    if booking.status != Status.PROVISIONAL or not booking.fee_yen:
+        raise NotAllowed(_("この予約には支払うものがありません。"))
     return payments.start(payment_for(booking))
 
 

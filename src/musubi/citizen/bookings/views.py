@@ -310,11 +310,9 @@ def booking(request: HttpRequest, pk: int) -> HttpResponse:
 def pay(request: HttpRequest, pk: int) -> HttpResponse:
     """ "支払う": on to the payment provider's page for the booking's fee."""
     chosen = _my_booking(request, pk)
-    if chosen.status != "provisional" or not chosen.fee_yen:
-        return _booking_page(request, chosen, _("この予約には支払うものがありません。"))
     try:
         return redirect(billing.start_paying(chosen))
-    except PaymentError as exc:
+    except (BookingError, PaymentError) as exc:
         return _booking_page(request, chosen, exc.message)
 
 
