@@ -156,3 +156,27 @@ def test_staff_month_and_lottery_pages_in_english(staff, room):
     for name in ("bookings:staff_month", "bookings:staff_lotteries"):
         html = staff.get(reverse(name, args=[room.pk])).content.decode().replace("日本語", "")
         assert re.findall(r"[\u3040-\u30ff\u3400-\u9fff]+", html) == [], name
+
+
+def test_a_holder_who_did_not_come_is_recorded_and_counted(
+    make_staff, signed_in, department, counter, resident_user
+):
+    clerk = make_staff("shogai", "bookings.manage")
+    booking = services.book(
+        services.Request(resource=counter, start=at(TUESDAY, 10)), user=resident_user
+    )
+    url = reverse("bookings:staff_no_show", args=[booking.pk])
+    staff = signed_in(clerk)
+    early = staff.post(url, follow=True).content.decode()
+    assert "開始時刻を過ぎた確定済みの予約だけ" in early  # not before its time
+    staff.logout()
+    with time_machine.travel(at(TUESDAY, 11), tick=False):
+        signed_in(clerk)  # a fresh staff session a day later
+        day = staff.get(reverse("bookings:staff_day", args=[counter.pk]) + "?date=2026-12-08")
+        assert f'action="{url}"' in day.content.decode()
+        staff.post(url)
+        figures = counter_services.figures(TUESDAY, TUESDAY)
+    booking.refresh_from_db()
+    assert booking.status == Status.NO_SHOW
+    assert next(r for r in figures if r.resource == counter).no_shows == 1
+    assert AuditRecord.objects.filter(what="無断不参加", subject_id=str(booking.pk)).exists()

@@ -25,6 +25,7 @@ urlpatterns = [
     path("checkups/<int:pk>/notice/", checkup_views.staff_notice, name="staff_checkup_notice"),
     path("check-in/<str:token>/", staff_views.check_in, name="staff_check_in"),
     path("booking/<int:pk>/cancel/", staff_views.cancel, name="staff_cancel"),
+    path("booking/<int:pk>/no-show/", staff_views.no_show, name="staff_no_show"),
     path("<int:pk>/", staff_views.day, name="staff_day"),
     path("<int:pk>/month/", staff_views.month, name="staff_month"),
     path("<int:pk>/book/", staff_views.book_for_caller, name="staff_book"),

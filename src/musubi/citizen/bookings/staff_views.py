@@ -185,6 +185,7 @@ def _day_page(
         "resource": resource,
         "day": shown,
         "rows": rows,
+        "now": timezone.now(),
         "previous": chosen - dt.timedelta(days=1),
         "next": chosen + dt.timedelta(days=1),
     }
@@ -253,6 +254,25 @@ def block(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("%(count)s 席の受付を停止しました。") % {"count": count})
     return _back_to_day(resource, start)
+
+
+@staff_required(permissions.MANAGE)
+@require_POST
+def no_show(request: HttpRequest, pk: int) -> HttpResponse:
+    """無断不参加: a confirmed booking whose time came without the holder; the reports count it."""
+    booking = get_object_or_404(
+        Booking.objects.filter(resource__in=services.managed_resources(request.user)), pk=pk
+    )
+    try:
+        counter.mark_no_show(booking)
+    except BookingError as exc:
+        messages.error(request, exc.message)
+    else:
+        record(request, action=Action.UPDATE, subject=booking, what="無断不参加", purpose=PURPOSE)
+        messages.success(
+            request, _("予約 %(ref)s を無断不参加として記録しました。") % {"ref": booking.reference}
+        )
+    return _back_to_day(booking.resource, booking.start)
 
 
 @staff_required(permissions.MANAGE)
