@@ -397,10 +397,8 @@ def test_the_database_refuses_a_group_booking_beyond_the_quota(room, outsider, p
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_group_bookings_cannot_exceed_the_quota(room, outsider, python_check_raced):
-    """Four requests for four free slots of one group whose quota is two, all at once.
-
-    The room is free of charge here: a fee's payment is written after the seat commits, and
-    SQLite's "locked" there made the retry ask again for a seat already its own (a flake)."""
+    """Four requests for four free slots of one group whose quota is two, all at once (free
+    of charge, so only the quota decides)."""
     room.monthly_group_quota = 2
     room.fee_resident_yen = room.fee_nonresident_yen = 0
     room.save()

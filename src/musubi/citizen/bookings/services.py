@@ -38,6 +38,7 @@ from musubi.citizen.bookings.models import (
     GroupQuotaUse,
     Kind,
     LotteryWindow,
+    MonthlyUse,
     QuotaUse,
     Resource,
     Status,
@@ -244,10 +245,8 @@ def book(request: Request, *, user: Any = None, staff: Any = None) -> Booking:
         if fee
         else None,
     )
-    _take_a_seat(booking)
+    _take_a_seat(booking, pay_online=user is not None)
     publish("bookings.booked", booking_id=booking.pk, status=booking.status)
-    if fee and user is not None and billing.online_provider():
-        billing.payment_for(booking)
     return booking
 
 
@@ -296,10 +295,8 @@ def hold(
         status=Status.PROVISIONAL,
         payment_due_by=min(until, slot.start),
     )
-    _take_a_seat(booking)
+    _take_a_seat(booking, pay_online=True)
     publish("bookings.booked", booking_id=booking.pk, status=booking.status)
-    if fee and billing.online_provider():
-        billing.payment_for(booking)
     return booking
 
 
@@ -368,11 +365,13 @@ def _display_name(user: Any, resident: Resident | None) -> str:
     return str(resident) if resident else user.get_full_name() or user.email
 
 
-def _take_a_seat(booking: Booking) -> None:
+def _take_a_seat(booking: Booking, *, pay_online: bool = False) -> None:
     """Insert the booking at the first free seat; the unique index decides who gets it.
 
     Seats seen held are not tried (a read, so a full slot costs no write lock); a seat
     that looked free but was taken meanwhile fails on the index and the next one is tried.
+    With ``pay_online`` a fee's payment is opened in the seat's own transaction, so a payment
+    that cannot be opened leaves no seat behind and a retry starts clean.
     """
     release_expired(booking.resource, booking.start)
     _open_quota_counter(booking)
@@ -389,6 +388,8 @@ def _take_a_seat(booking: Booking) -> None:
             with transaction.atomic():
                 _count_quota(booking, +1)
                 booking.save(force_insert=True)
+                if pay_online and booking.fee_yen and billing.online_provider():
+                    billing.payment_for(booking)
             return
         except IntegrityError:
             booking.pk = None
@@ -399,7 +400,7 @@ def _quota_month(booking: Booking) -> dt.date:
     return booking.start.astimezone(slots.city_zone()).date().replace(day=1)
 
 
-def _quota_counter(booking: Booking) -> tuple[type[QuotaUse | GroupQuotaUse], dict, int]:
+def _quota_counter(booking: Booking) -> tuple[type[MonthlyUse], dict, int]:
     """The counter a booking counts against: its group's when booked for a group, else its
     holder's; a limit of 0 means none applies."""
     if booking.group_id is not None:
