@@ -223,16 +223,25 @@ class Booking(models.Model):
         return f"B{self.pk:07d}"
 
 
-class QuotaUse(models.Model):
-    """How many holding bookings one user has of one resource in one month (Tokyo), kept
+class MonthlyUse(models.Model):
+    """How many holding bookings one holder has of one resource in one month (Tokyo), kept
     beside the bookings so the database itself refuses one beyond the monthly quota: the
-    check constraint fails for the request that would exceed it, however many race."""
+    check constraint of each concrete counter fails for the request that would exceed it,
+    however many race."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="+")
     month = models.DateField()
     used = models.PositiveSmallIntegerField(default=0)
     limit = models.PositiveSmallIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class QuotaUse(MonthlyUse):
+    """The counter per user (``Resource.monthly_quota``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         constraints = [
@@ -352,15 +361,10 @@ class UserRegistration(Reviewed):
         return self.user
 
 
-class GroupQuotaUse(models.Model):
-    """How many holding bookings one group has of one resource in one month (Tokyo): the
-    per-group twin of ``QuotaUse``, with the same check constraint doing the refusing."""
+class GroupQuotaUse(MonthlyUse):
+    """The counter per registered group (``Resource.monthly_group_quota``)."""
 
     group = models.ForeignKey(UserGroup, on_delete=models.CASCADE, related_name="+")
-    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
-    used = models.PositiveSmallIntegerField(default=0)
-    limit = models.PositiveSmallIntegerField()
 
     class Meta:
         constraints = [

@@ -256,13 +256,17 @@ def block(request: HttpRequest, pk: int) -> HttpResponse:
     return _back_to_day(resource, start)
 
 
+def _managed_booking(request: HttpRequest, pk: int) -> Booking:
+    """A booking of a resource the staff member's department manages (404 otherwise)."""
+    managed = Booking.objects.filter(resource__in=services.managed_resources(request.user))
+    return get_object_or_404(managed.select_related("resource", "user"), pk=pk)
+
+
 @staff_required(permissions.MANAGE)
 @require_POST
 def no_show(request: HttpRequest, pk: int) -> HttpResponse:
     """無断不参加: a confirmed booking whose time came without the holder; the reports count it."""
-    booking = get_object_or_404(
-        Booking.objects.filter(resource__in=services.managed_resources(request.user)), pk=pk
-    )
+    booking = _managed_booking(request, pk)
     try:
         counter.mark_no_show(booking)
     except BookingError as exc:
@@ -278,13 +282,9 @@ def no_show(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required(permissions.MANAGE)
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    """Cancel for the city with a reason; the holder is told by email when we have one."""
-    booking = get_object_or_404(
-        Booking.objects.select_related("resource", "user").filter(
-            resource__in=services.managed_resources(request.user)
-        ),
-        pk=pk,
-    )
+    """Cancel for the city with a reason; the holder is told through the hub when they have
+    an account."""
+    booking = _managed_booking(request, pk)
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
