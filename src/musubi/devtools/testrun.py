@@ -184,12 +184,18 @@ PREREQUISITES: dict[str, list[Callable[[], Any]]] = {
 PRINTING = threading.Lock()
 
 
+def _prepare(name: str) -> None:
+    """Install what leg ``name`` needs; CannotRun when it cannot be had here."""
+    for prerequisite in PREREQUISITES.get(name, []):
+        _needs(prerequisite)
+
+
 def _run_leg(name: str, ctx: Context, strict: bool, *, prepared: bool = False) -> Outcome:
     print(f"\n=== test leg: {name} ===", file=ctx.out or sys.stdout, flush=True)
     started = time.perf_counter()
     try:
-        for prerequisite in [] if prepared else PREREQUISITES.get(name, []):
-            _needs(prerequisite)
+        if not prepared:
+            _prepare(name)
         code = LEGS[name](ctx)
         status, note = ("passed", "") if code == 0 else ("failed", f"exit {code}")
     except CannotRun as exc:
@@ -202,8 +208,7 @@ def _side_by_side(names: list[str], ctx: Context, args: argparse.Namespace) -> l
     ready, outcomes = [], {}
     for name in names:
         try:
-            for prerequisite in PREREQUISITES[name]:
-                _needs(prerequisite)
+            _prepare(name)
             ready.append(name)
         except CannotRun as exc:
             outcomes[name] = Outcome(name, "failed" if args.all else "skipped", 0.0, str(exc))
