@@ -3,9 +3,12 @@ and staff applications with transitions under the optimistic lock."""
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
 
-from musubi.citizen.procedures.models import Application, Status
+import pytest
+from django.utils import timezone
+
+from musubi.citizen.procedures.models import Application, Procedure, Status
 from musubi.platform.audit.models import AuditRecord
 
 from .conftest import GOOD_DATA
@@ -128,3 +131,25 @@ def test_staff_of_another_department_see_nothing(submitted, make_staff, signed_i
     other = signed_in(make_staff("kaigo", "procedures.view"))
     assert other.get("/api/v1/applications/").json()["count"] == 0
     assert other.get(f"/api/v1/applications/{submitted.pk}/").status_code == 404
+
+
+def test_an_inactive_procedure_or_one_with_no_form_in_force_is_refused(
+    resident_api, procedure, id_photo
+):
+    """The API reads the procedure and its version in force together; each way of missing
+    one is still told apart, and nothing is stored."""
+    expired = procedure.versions.get()
+    expired.valid_to = timezone.now() - dt.timedelta(days=1)
+    expired.save(update_fields=["valid_to"])
+    response = resident_api.post(
+        "/api/v1/me/applications/", _body(procedure, id_photo), content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"] == "この手続は現在受け付けていません。"
+    Procedure.objects.filter(pk=procedure.pk).update(active=False)
+    response = resident_api.post(
+        "/api/v1/me/applications/", _body(procedure, id_photo), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["procedure"]
+    assert Application.objects.count() == 0

@@ -1,8 +1,8 @@
 """What one submission through the API costs in SQL statements, pinned so a regression fails.
 
 These tests run outside a test transaction (``transaction=True``), as a web request does:
-the Idempotency-Key reservation commits on its own, the submission commits, and the
-subscribers of ``procedures.application_submitted`` (the status message) run after it.
+the Idempotency-Key reservation commits on its own, and the submission commits together with
+its status message.
 """
 
 from __future__ import annotations
@@ -21,12 +21,11 @@ from .conftest import GOOD_DATA
 
 URL = "/api/v1/me/applications/"
 
-#: session and user (2); the Idempotency-Key reservation (1); procedure, file ownership,
-#: version in force, account link (4); BEGIN, receipt counter, application, transition,
-#: attachments, COMMIT (6); after the commit, the status message: application read, account
-#: link, BEGIN, message, delivery, COMMIT, its worker task (7); the key's answer kept (1).
-#: Each statement is listed in the failure message when the count goes up.
-SUBMISSION_STATEMENTS = 21
+#: session, and user with its account link (2); the Idempotency-Key reservation (1);
+#: procedure with its version in force, file ownership (2); BEGIN, receipt counter, application,
+#: transition, the status message (message, delivery), attachments, COMMIT (8); the key's
+#: answer kept (1). Each statement is listed in the failure message when the count goes up.
+SUBMISSION_STATEMENTS = 14
 
 
 @pytest.fixture

@@ -11,8 +11,6 @@ from rq import SimpleWorker
 
 from musubi import cli
 from musubi.devtools import redis as redis_server
-from musubi.platform.accounts.models import User
-from musubi.platform.notify import services
 from musubi.platform.notify.models import Delivery
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -40,14 +38,14 @@ def _worker():
     )
 
 
-def test_the_hub_queues_its_work_in_redis_and_an_rq_worker_sends_it(rq_queues):
-    user = User.objects.create_user(username="a@example.jp", email="a@example.jp")
-    services.send_to_user(user, "件名", "本文", source="test")
+def test_the_hub_queues_its_work_in_redis_and_an_rq_worker_sends_it(rq_queues, town, compose):
+    higashi = town.members("higashi")[0]
+    compose(audience={"kind": "residents", "residents": [higashi.number]})
     assert django_rq.get_queue("notify").count == 1  # queued in Redis, nothing sent yet
     assert mail.outbox == []
     _worker().work(burst=True)
-    assert [m.to for m in mail.outbox] == [["a@example.jp"]]
-    assert Delivery.objects.get().state == "sent"
+    assert [m.to for m in mail.outbox] == [["jiro@example.jp"]]
+    assert Delivery.objects.get(channel="email").state == "sent"
     assert django_rq.get_queue("notify").count == 0
 
 

@@ -167,10 +167,20 @@ class AttachmentInput(serializers.Serializer):
     file = serializers.UUIDField()
 
 
+class ProcedureCodeField(serializers.SlugRelatedField):
+    """An active procedure by its code, read with its form version in force (one query)."""
+
+    def to_internal_value(self, data: Any) -> Procedure:
+        procedure = services.active_procedure(data) if isinstance(data, str) else None
+        if procedure is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return procedure
+
+
 class SubmissionSerializer(serializers.Serializer):
     """A whole application in one request: the answers, documents and optional signature."""
 
-    procedure = serializers.SlugRelatedField(
+    procedure = ProcedureCodeField(
         slug_field="code", queryset=Procedure.objects.filter(active=True)
     )
     data = serializers.DictField(help_text="The answers, keyed by the form's field ids.")

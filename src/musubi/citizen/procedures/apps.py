@@ -9,7 +9,6 @@ class ProceduresConfig(AppConfig):
     def ready(self) -> None:
         from musubi.citizen.procedures import (  # noqa: F401 — registers
             hooks,
-            notifications,
             permissions,
             prefill,
         )

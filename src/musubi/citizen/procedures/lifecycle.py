@@ -34,6 +34,7 @@ from musubi.citizen.procedures.models import (
     Status,
     Transition,
 )
+from musubi.citizen.procedures.notifications import tell_applicant
 from musubi.citizen.procedures.receipts import next_receipt_number
 from musubi.citizen.procedures.roles import is_applicant, rule_or_refuse, staff_may
 from musubi.citizen.procedures.submission import Attachment, check_submission, search_key_for
@@ -327,8 +328,8 @@ def _move(
     message: str,
     now: dt.datetime,
 ) -> Transition:
-    """Save every changed field (inserting a new application), record the move and announce it
-    after commit."""
+    """Save every changed field (inserting a new application), record the move, queue the
+    applicant's message in the same transaction and announce the move after commit."""
     from_status = application.status
     application.status = to_status
     if to_status in CLOSED_STATUSES:
@@ -346,6 +347,8 @@ def _move(
         message=message,
         visible_to_applicant=rule.visible_to_applicant,
     )
+    if rule.notify_applicant:
+        tell_applicant(application, to_status, message if rule.visible_to_applicant else "")
     publish(
         f"procedures.application_{to_status}",
         application_id=application.pk,

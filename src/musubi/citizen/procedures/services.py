@@ -24,7 +24,8 @@ Where the code lives: ``roles.py`` (who may), ``lifecycle.py`` (start, submit, s
 ``submission.py`` (server-side checking); this module is the one door to them.
 
 Catalogue: ``export_catalogue()``, ``import_catalogue(data, dry_run=...)`` (``catalogue.py``);
-form versions: ``create_version``, ``publish_version``, ``published_version``.
+form versions: ``create_version``, ``publish_version``, ``published_version``,
+``active_procedure`` (a procedure by code with its version in force, in one read).
 """
 
 from __future__ import annotations
@@ -60,7 +61,12 @@ from musubi.citizen.procedures.queries import (
 )
 from musubi.citizen.procedures.roles import allowed_transitions, can_view
 from musubi.citizen.procedures.submission import Attachment
-from musubi.citizen.procedures.versions import create_version, publish_version, published_version
+from musubi.citizen.procedures.versions import (
+    active_procedure,
+    create_version,
+    publish_version,
+    published_version,
+)
 
 __all__ = [
     "UNASSIGNED",
@@ -72,6 +78,7 @@ __all__ = [
     "ProcedureUnavailable",
     "StaleEdit",
     "TransitionNotAllowed",
+    "active_procedure",
     "add_comment",
     "allowed_transitions",
     "applications_for",

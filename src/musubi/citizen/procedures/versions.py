@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,16 +14,42 @@ from musubi.citizen.procedures.errors import InvalidDefinition, ProcedureUnavail
 from musubi.citizen.procedures.models import FormVersion, Procedure, VersionStatus
 from musubi.platform.forms import services as forms
 
+#: Where a procedure read by ``active_procedure`` keeps the version that was in force then, for
+#: as long as the object lives (one request).
+_IN_FORCE = "_version_in_force"
+
 
 def published_version(procedure: Procedure, on: dt.datetime | None = None) -> FormVersion | None:
     """The version in force at ``on`` (default now): published, or retired after ``on``."""
-    on = on or timezone.now()
+    if on is None and hasattr(procedure, _IN_FORCE):
+        return getattr(procedure, _IN_FORCE)
+    return _in_force(procedure.versions.all(), on or timezone.now()).first()
+
+
+def active_procedure(code: str) -> Procedure | None:
+    """The active procedure ``code`` with its version in force now, read in one query.
+
+    Every submission through the API names its procedure by code and then needs that version;
+    one join costs less than the second query. None when no active procedure has the code.
+    """
+    version = (
+        _in_force(FormVersion.objects.filter(procedure__code=code), timezone.now())
+        .filter(procedure__active=True)
+        .select_related("procedure")
+        .first()
+    )
+    if version is None:  # unknown, inactive, or nothing in force (draft_application says so)
+        return Procedure.objects.filter(code=code, active=True).first()
+    setattr(version.procedure, _IN_FORCE, version)
+    return version.procedure
+
+
+def _in_force(versions: QuerySet[FormVersion], on: dt.datetime) -> QuerySet[FormVersion]:
     return (
-        procedure.versions.filter(status__in=[VersionStatus.PUBLISHED, VersionStatus.RETIRED])
+        versions.filter(status__in=[VersionStatus.PUBLISHED, VersionStatus.RETIRED])
         .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on))
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
         .order_by("-number")
-        .first()
     )
 
 

@@ -201,14 +201,16 @@ def send_to_user(
 ) -> Message | None:
     """Queue ``subject``/``body`` for one account holder by email; None if they have no address.
 
-    The text is already in the person's language; the outbox worker sends it after this
-    transaction commits, so the calling request never talks to the mail server.
+    The text is already in the person's language. Called inside a transaction, the message
+    joins it (no savepoint): it commits or rolls back with what it tells of. No task is queued
+    for it: the routine lane of ``musubi worker`` looks for due deliveries every second, and a
+    task per personal message cost each request a write for nothing.
     """
     if not getattr(user, "email", ""):
         return None
     resident = residents.resident_for(user)
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         message = Message.objects.create(
             rendered={language: {"subject": subject, "body": body + (f"\n{url}" if url else "")}},
             audience={"kind": "user", "user": user.pk},
@@ -227,7 +229,6 @@ def send_to_user(
             address=user.email,
             language=language,
         )
-    _wake_worker(False)
     return message
 
 

@@ -434,15 +434,35 @@ def link_account(user: Any, resident: Resident, method: str) -> AccountLink:
         user=user, defaults={"resident": resident, "method": method, "linked_at": timezone.now()}
     )
     publish("residents.account_linked", user_id=user.pk, resident_id=resident.pk)
+    _remember_link(user, link)
     return link
 
 
 def resident_for(user: Any) -> Resident | None:
-    """The registry record linked to ``user``'s account, if any."""
+    """The registry record linked to ``user``'s account, if any.
+
+    The answer is kept on the user object for as long as it lives (one request), in Django's
+    own cache of the relation: the session's user arrives with it already (the accounts
+    backend joins it), and a submission asks twice (prefill, then the status message).
+    """
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    link = AccountLink.objects.filter(user=user).select_related("resident").first()
+    relation = _link_of(user)
+    if not relation.is_cached(user):
+        _remember_link(
+            user, AccountLink.objects.filter(user=user).select_related("resident").first()
+        )
+    link = relation.get_cached_value(user)
     return link.resident if link else None
+
+
+def _link_of(user: Any) -> Any:
+    """The user → AccountLink side of the one-to-one (where Django caches the link)."""
+    return user.__class__.resident_link.related  # (request.user is a lazy proxy)
+
+
+def _remember_link(user: Any, link: AccountLink | None) -> None:
+    _link_of(user).set_cached_value(user, link)
 
 
 # --- recipients (for the notification hub) --------------------------------------------------
