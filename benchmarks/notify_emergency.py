@@ -7,9 +7,10 @@ Seeds the demo registry (about 13,000 households) and gives the households their
   pointed at its local provider: aiosmtpd, and the LINE, SMS and Web Push peers of
   ``musubi.devtools.peers``, each in its own process.
 
-Then composes one emergency notice to all households and times the fan-out (outbox rows
-written), then the outbox workers (separate processes, 1 and then 2 by default) until every
-delivery has been handed over; per channel: deliveries/s until its last hand-over. Finally each
+Then composes one emergency notice to all households and times, from that one action, the
+fan-out (outbox rows written) and the outbox workers (separate processes already running, as
+``musubi worker`` is, 1 and then 2 by default) until every delivery has been handed over; per
+channel: deliveries/s until its last hand-over. Finally each
 provider's own ceiling: ``--ceiling-clients`` clients sending as fast as they can, no database.
 Target: all households < 15 s.
 """
@@ -66,12 +67,20 @@ DEMO_MIX = {"line": 0.40, "webpush": 0.10, "email": 0.50, "sms_65_plus_otherwise
 CONTACT_KIND = {"line": "line", "webpush": "webpush", "email": "email", "sms": "mobile"}
 DIGITAL = ("email", "line", "sms", "webpush")
 
+#: A worker process as ``musubi worker`` has it once it has run: Django set up, the URLconf
+#: loaded (the acknowledgement links need it). It says "ready", waits for the fan-out, then
+#: drains the emergency lane; starting Python and Django takes seconds that an emergency in
+#: a running city never waits for.
 WORKER = """
-import os, time, django
+import os, sys, time, django
 django.setup()
+from django.urls import get_resolver
 from musubi.platform.notify.models import Delivery, DeliveryState
 from musubi.platform.notify.outbox import Worker
+get_resolver().url_patterns
 worker = Worker(emergency=True, name=f"bench-{os.getpid()}")
+print("ready", flush=True)
+sys.stdin.readline()
 open_states = [DeliveryState.QUEUED, DeliveryState.SENDING]
 while Delivery.objects.filter(state__in=open_states).exists():
     if not worker.drain():
@@ -139,8 +148,18 @@ def provider_env(providers: dict[str, Provider]) -> dict[str, str]:
 
 
 def broadcast(template: Template, workers: int, env: dict[str, str]) -> dict:
+    """Times from the one send action: the fan-out, then until every delivery is handed over
+    by ``workers`` already running worker processes."""
     Message.objects.all().delete()
-    started = time.perf_counter()
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WORKER], env=os.environ | env,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for _ in range(workers)
+    ]  # fmt: skip
+    for proc in procs:
+        if proc.stdout.readline().strip() != "ready":
+            raise SystemExit("a worker failed to start")
+    started, sent_at = time.perf_counter(), timezone.now()
     message = services.compose(
         template=template,
         values={"area": "全域"},
@@ -149,11 +168,10 @@ def broadcast(template: Template, workers: int, env: dict[str, str]) -> dict:
         emergency=True,
     )
     services.dispatch_due(emergency=True)
-    fanned, fanned_at = time.perf_counter(), timezone.now()
-    procs = [
-        subprocess.Popen([sys.executable, "-c", WORKER], env=os.environ | env)
-        for _ in range(workers)
-    ]
+    fanned = time.perf_counter()
+    for proc in procs:
+        proc.stdin.write("go\n")
+        proc.stdin.close()
     for proc in procs:
         proc.wait()
     done = time.perf_counter()
@@ -162,11 +180,11 @@ def broadcast(template: Template, workers: int, env: dict[str, str]) -> dict:
         .values("channel")
         .annotate(n=Count("id"), last=Max("sent_at"))
     )
-    per_channel = {r["channel"]: (r["n"], (r["last"] - fanned_at).total_seconds()) for r in rows}
+    per_channel = {r["channel"]: (r["n"], (r["last"] - sent_at).total_seconds()) for r in rows}
     digital = [per_channel[c][1] for c in DIGITAL if c in per_channel]
     return {
         "fanout": fanned - started,
-        "dispatch": done - fanned,
+        "dispatch": done - started,
         "digital": max(digital, default=0.0),
         "channels": per_channel,
         "open": Delivery.objects.filter(message=message).exclude(state=DeliveryState.SENT).count(),
@@ -179,10 +197,9 @@ def start_providers(kinds: list[str], ports: dict[str, int]) -> dict[str, Provid
 
 def report(workers: int, figures: dict, received: dict[str, dict]) -> None:
     print(
-        f"{workers} worker(s): fan-out {figures['fanout']:.1f} s; every digital delivery "
-        f"handed over {figures['digital']:.1f} s after fan-out (workers done "
-        f"{figures['dispatch']:.1f} s); "
-        f"not sent: {figures['open']:,}"
+        f"{workers} worker(s): every digital delivery handed over {figures['digital']:.1f} s "
+        f"after the send action (target < 15 s; fan-out took {figures['fanout']:.1f} s of it, "
+        f"workers done after {figures['dispatch']:.1f} s); not sent: {figures['open']:,}"
     )
     for channel, (count, seconds) in sorted(figures["channels"].items()):
         got = received.get(channel)

@@ -9,6 +9,7 @@ import sys
 import threading
 from collections import Counter
 from email import message_from_bytes
+from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ from django.test import override_settings
 
 from musubi.devtools.packages import free_port
 from musubi.platform.notify import outbox, services
+from musubi.platform.notify.channels.base import Outcome, Outgoing
+from musubi.platform.notify.channels.email import EmailChannel
 from musubi.platform.notify.models import Delivery
 
 PEER = Path(__file__).with_name("crash_peer.py")
@@ -128,3 +131,38 @@ def test_a_worker_killed_mid_broadcast_neither_loses_nor_repeats_a_message(tmp_p
 def test_the_emergency_lane_with_its_default_sender_repeats_nothing_either(tmp_path, smtp):
     outcome = broadcast_killed_at_the_fifteenth(tmp_path, smtp, "emergency")
     assert outcome["per_recipient"] == {f"r{n}@example.jp": 1 for n in range(RECIPIENTS)}
+
+
+def test_a_mailbox_reads_the_same_whether_the_channel_or_django_composed_it(smtp, settings):
+    """Plain messages are composed by the channel itself (8bit); one with a line too long for
+    8bit and one to an internationalised domain go through Django. All read alike."""
+    controller, mailbox = smtp
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    subject = "【緊急】避難指示（中沢・東伊那）の発令について、直ちに避難してください"
+    sent = {
+        "plain@example.jp": ("k-plain", "中沢に避難指示が出ました。\n避難所: 中沢小学校"),
+        "long@example.jp": ("k-long", "避" * 400),  # 1,200 bytes on one line
+        "user@駒ヶ根.example": ("k-idn", "全域に避難指示が出ました。"),
+    }
+    notice = "https://musubi.example/notices/7"
+    items = [
+        Outgoing(delivery_id=n, key=key, address=address, subject=subject, body=body, url=notice)
+        for n, (address, (key, body)) in enumerate(sent.items())
+    ]
+    channel = EmailChannel()
+    try:
+        assert {r.outcome for r in channel.send(items)} == {Outcome.SENT}
+    finally:
+        channel.close()
+    received = {rcpt: mail for rcpt, mail in mailbox.accepted}
+    assert set(received) == {"plain@example.jp", "long@example.jp", "user@xn--qekx77njd5a.example"}
+    for address, (key, body) in sent.items():
+        mail = received[address if address.isascii() else "user@xn--qekx77njd5a.example"]
+        assert str(make_header(decode_header(mail["Subject"]))) == subject
+        assert mail["Message-ID"] == f"<{key}@musubi.localhost>"
+        assert mail["From"] == "noreply@musubi.localhost" and mail["Date"]
+        text = mail.get_payload(decode=True).decode("utf-8").replace("\r\n", "\n")
+        assert text == f"{body}\n\n詳しくはこちら\n{notice}\n"
+    assert received["plain@example.jp"]["Content-Transfer-Encoding"] == "8bit"
+    assert received["long@example.jp"]["Content-Transfer-Encoding"] != "8bit"  # Django's choice
