@@ -22,6 +22,7 @@ import socket
 import time
 from collections import defaultdict, deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
@@ -310,59 +311,85 @@ def _after(delivery: Delivery, result: Result, now) -> dict:
 
 
 def _record(deliveries: list[Delivery], results: list[Result], worker: str) -> None:
-    """Write each result and its log line in one transaction, only for rows this worker holds.
+    """Write each result and its log line atomically, only for rows this worker holds.
 
     Rows with the same outcome and words (a multicast, a run of emails) are one UPDATE: at a
     few hundred deliveries a second, statements per row were the emergency lane's limit.
     """
     now = timezone.now()
     answered = {r.delivery_id: r for r in results}
-    same: dict[tuple, list[Delivery]] = defaultdict(list)
+    groups: dict[tuple, list[int]] = defaultdict(list)
     for delivery in deliveries:
         result = answered.get(delivery.pk) or Result(
             delivery.pk, Outcome.FAILED_TEMPORARY, "the channel gave no answer"
         )
-        answered[delivery.pk] = result
-        same[tuple(sorted(_after(delivery, result, now).items()))].append(delivery)
+        changes = tuple(sorted(_after(delivery, result, now).items()))
+        groups[(result.outcome.value, changes)].append(delivery.pk)
+    if connection.vendor == "postgresql":
+        _record_in_statements(groups, worker, now)
+    else:
+        _record_in_transaction(groups, worker, now)
+
+
+# The statements of every record are written by hand. Built by the ORM they cost about as much
+# CPU as the SMTP conversation they record, and the emergency lane's worker is bound by its CPU
+# (and on PostgreSQL by round trips): one email is one record, so a city-wide warning makes
+# thousands of them. Names come from the models; every value is a parameter.
+
+
+def _record_in_statements(groups: dict[tuple, list[int]], worker: str, now) -> None:
+    """PostgreSQL: each group's UPDATE and log INSERT are one statement (a data-modifying
+    WITH), atomic on its own, so the usual single group needs no BEGIN and COMMIT either."""
+    log = connection.ops.quote_name(DeliveryAttempt._meta.db_table)
+    logged = f"INSERT INTO {log} {_LOG_COLUMNS} SELECT id, %s, %s, %s, %s FROM held"  # noqa: S608
+    at = DeliveryAttempt._meta.get_field("at").get_db_prep_save(now, connection)
+    several = transaction.atomic() if len(groups) > 1 else nullcontext()
+    with several, connection.cursor() as cursor:
+        for (outcome, changes), ids in groups.items():
+            update, values = _update_held(ids, worker, dict(changes))
+            sql = f"WITH held AS ({update} RETURNING id) {logged}"
+            cursor.execute(sql, [*values, at, outcome, dict(changes)["detail"], worker])
+
+
+def _record_in_transaction(groups: dict[tuple, list[int]], worker: str, now) -> None:
+    """Elsewhere (SQLite): the UPDATEs, then one log INSERT, in one transaction."""
     with transaction.atomic(), connection.cursor() as cursor:
-        held = []
-        for changes, rows in same.items():
-            ids = [d.pk for d in rows]
-            if _settle_held(cursor, ids, worker, dict(changes)) == len(ids):
-                held += ids
-            else:  # a lease ran out and another worker took some: log only what was ours
-                mine = Delivery.objects.filter(pk__in=ids, claimed_by=worker)
-                held += list(mine.values_list("pk", flat=True))
-        _log_attempts(cursor, [(pk, answered[pk]) for pk in held], now, worker)
+        logged = []
+        for (outcome, changes), ids in groups.items():
+            update, values = _update_held(ids, worker, dict(changes))
+            cursor.execute(update, values)
+            if cursor.rowcount != len(ids):  # a lease ran out and another worker took some
+                ids = list(
+                    Delivery.objects.filter(pk__in=ids, claimed_by=worker).values_list(
+                        "pk", flat=True
+                    )
+                )
+            logged += [(pk, outcome, dict(changes)["detail"]) for pk in ids]
+        _log_attempts(cursor, logged, now, worker)
 
 
-# The two statements of every record are written by hand. Built by the ORM they cost about as
-# much CPU as the SMTP conversation they record, and the emergency lane's worker is bound by
-# its CPU: one email is one record, so a city-wide warning makes thousands of them.
-
-
-def _settle_held(cursor, ids: list[int], worker: str, changes: dict) -> int:
-    """UPDATE the rows of ``ids`` that ``worker`` still holds; how many it held."""
+def _update_held(ids: list[int], worker: str, changes: dict) -> tuple[str, list]:
+    """The UPDATE of the rows of ``ids`` that ``worker`` still holds, and its values."""
     fields = [Delivery._meta.get_field(name) for name in changes]
     assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
     values = [f.get_db_prep_save(changes[f.name], connection) for f in fields]
     table = connection.ops.quote_name(Delivery._meta.db_table)
     held = f"claimed_by = %s AND id IN ({', '.join(['%s'] * len(ids))})"
-    sql = f"UPDATE {table} SET claimed_until = NULL, {assignments} WHERE {held}"  # noqa: S608 — names from the model, values all parameters
-    cursor.execute(sql, [*values, worker, *ids])
-    return cursor.rowcount
+    sql = f"UPDATE {table} SET claimed_until = NULL, {assignments} WHERE {held}"  # noqa: S608
+    return sql, [*values, worker, *ids]
 
 
+_LOG_COLUMNS = "(delivery_id, at, outcome, detail, worker)"
 #: Rows per INSERT of the attempt log (five values each, well under SQLite's variable limit).
 _LOG_ROWS = 500
 
 
-def _log_attempts(cursor, answered: list[tuple[int, Result]], now, worker: str) -> None:
+def _log_attempts(cursor, logged: list[tuple[int, str, str]], now, worker: str) -> None:
     table = connection.ops.quote_name(DeliveryAttempt._meta.db_table)
     at = DeliveryAttempt._meta.get_field("at").get_db_prep_save(now, connection)
-    for start in range(0, len(answered), _LOG_ROWS):
-        chunk = answered[start : start + _LOG_ROWS]
+    for start in range(0, len(logged), _LOG_ROWS):
+        chunk = logged[start : start + _LOG_ROWS]
         rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
-        sql = f"INSERT INTO {table} (delivery_id, at, outcome, detail, worker) VALUES {rows}"  # noqa: S608 — as above
-        values = [v for pk, r in chunk for v in (pk, at, r.outcome.value, r.detail[:500], worker)]
+        sql = f"INSERT INTO {table} {_LOG_COLUMNS} VALUES {rows}"  # noqa: S608
+        values = [v for pk, outcome, detail in chunk for v in (pk, at, outcome, detail, worker)]
         cursor.execute(sql, values)
