@@ -347,8 +347,9 @@ def _move(
         message=message,
         visible_to_applicant=rule.visible_to_applicant,
     )
+    told = message if rule.visible_to_applicant else ""
     if rule.notify_applicant:
-        tell_applicant(application, to_status, message if rule.visible_to_applicant else "")
+        tell_applicant(application, to_status, told)
     publish(
         f"procedures.application_{to_status}",
         application_id=application.pk,
@@ -357,7 +358,7 @@ def _move(
         from_status=str(from_status),
         to_status=str(to_status),
         actor_id=getattr(actor, "pk", None),
-        message=message if rule.visible_to_applicant else "",
+        message=told,
         notify_applicant=rule.notify_applicant,
     )
     return moved

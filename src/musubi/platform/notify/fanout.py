@@ -9,13 +9,13 @@ member has any digital address gets a paper delivery. Rows are inserted with
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection, models
 from django.db.models import QuerySet
 
+from musubi.platform.notify import sql
 from musubi.platform.notify.channels import registry
 from musubi.platform.notify.channels.base import Channel
 from musubi.platform.notify.channels.onsite import ADDRESS as ONSITE_ADDRESS
@@ -24,8 +24,6 @@ from musubi.platform.residents import services as residents
 from musubi.platform.residents.models import Resident
 
 DEFAULT_ORDER = ("line", "webpush", "email", "sms")
-#: Rows per INSERT at most (fewer when the database takes fewer parameters).
-INSERT_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -130,11 +128,11 @@ def save(deliveries: list[Delivery]) -> int:
     On PostgreSQL Django's bulk_create sends each column as one array (``UNNEST``), which is
     fast. Elsewhere (SQLite) it prepared every value of every row through its field and split
     the insert into 58-row statements: for a whole-city warning, 16,000 rows, most of the
-    fan-out. There the rows go in by hand (``INSERT … ON CONFLICT DO NOTHING``), only dates
-    and keys prepared, names from the model, values as parameters.
+    fan-out. There the rows go in by hand (``sql.insert_rows``, skipping conflicts), only dates
+    and keys prepared.
     """
     if connection.vendor == "postgresql":
-        Delivery.objects.bulk_create(deliveries, batch_size=INSERT_BATCH, ignore_conflicts=True)
+        Delivery.objects.bulk_create(deliveries, batch_size=sql.MAX_ROWS, ignore_conflicts=True)
     else:
         _insert_by_hand(deliveries)
     return len(deliveries)
@@ -143,18 +141,8 @@ def save(deliveries: list[Delivery]) -> int:
 def _insert_by_hand(deliveries: list[Delivery]) -> None:
     fields = [f for f in Delivery._meta.concrete_fields if not f.primary_key]
     spec = [(f, isinstance(f, (models.DateTimeField, models.UUIDField))) for f in fields]
-    table, quote = Delivery._meta.db_table, connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    one_row = f"({', '.join(['%s'] * len(fields))})"
-    connection.ensure_connection()
-    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    per_statement = min(INSERT_BATCH, limit // len(fields))
-    with connection.cursor() as cursor:
-        for start in range(0, len(deliveries), per_statement):
-            chunk = deliveries[start : start + per_statement]
-            rows = ", ".join([one_row] * len(chunk))
-            sql = f"INSERT INTO {quote(table)} ({columns}) VALUES {rows} ON CONFLICT DO NOTHING"  # noqa: S608
-            cursor.execute(sql, [_value(d, field, p) for d in chunk for field, p in spec])
+    rows = [[_value(d, field, p) for field, p in spec] for d in deliveries]
+    sql.insert_rows(Delivery, [f.column for f in fields], rows, skip_conflicts=True)
 
 
 def _value(delivery: Delivery, field: models.Field, prepared: bool) -> object:

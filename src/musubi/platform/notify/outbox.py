@@ -35,6 +35,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from musubi.platform.notify import sql
 from musubi.platform.notify.channels import registry
 from musubi.platform.notify.channels.base import Channel, Outcome, Outgoing, Result
 from musubi.platform.notify.models import Delivery, DeliveryAttempt, DeliveryState, Message
@@ -325,10 +326,11 @@ def _record(deliveries: list[Delivery], results: list[Result], worker: str) -> N
         )
         changes = tuple(sorted(_after(delivery, result, now).items()))
         groups[(result.outcome.value, changes)].append(delivery.pk)
+    at = DeliveryAttempt._meta.get_field("at").get_db_prep_save(now, connection)
     if connection.vendor == "postgresql":
-        _record_in_statements(groups, worker, now)
+        _record_in_statements(groups, worker, at)
     else:
-        _record_in_transaction(groups, worker, now)
+        _record_in_transaction(groups, worker, at)
 
 
 # The statements of every record are written by hand. Built by the ORM they cost about as much
@@ -336,22 +338,23 @@ def _record(deliveries: list[Delivery], results: list[Result], worker: str) -> N
 # (and on PostgreSQL by round trips): one email is one record, so a city-wide warning makes
 # thousands of them. Names come from the models; every value is a parameter.
 
+_LOG_COLUMNS = ("delivery_id", "at", "outcome", "detail", "worker")
 
-def _record_in_statements(groups: dict[tuple, list[int]], worker: str, now) -> None:
+
+def _record_in_statements(groups: dict[tuple, list[int]], worker: str, at: object) -> None:
     """PostgreSQL: each group's UPDATE and log INSERT are one statement (a data-modifying
     WITH), atomic on its own, so the usual single group needs no BEGIN and COMMIT either."""
     log = connection.ops.quote_name(DeliveryAttempt._meta.db_table)
-    logged = f"INSERT INTO {log} {_LOG_COLUMNS} SELECT id, %s, %s, %s, %s FROM held"  # noqa: S608
-    at = DeliveryAttempt._meta.get_field("at").get_db_prep_save(now, connection)
+    logged = f"INSERT INTO {log} ({', '.join(_LOG_COLUMNS)}) SELECT id, %s, %s, %s, %s FROM held"  # noqa: S608
     several = transaction.atomic() if len(groups) > 1 else nullcontext()
     with several, connection.cursor() as cursor:
         for (outcome, changes), ids in groups.items():
             update, values = _update_held(ids, worker, dict(changes))
-            sql = f"WITH held AS ({update} RETURNING id) {logged}"
-            cursor.execute(sql, [*values, at, outcome, dict(changes)["detail"], worker])
+            statement = f"WITH held AS ({update} RETURNING id) {logged}"
+            cursor.execute(statement, [*values, at, outcome, dict(changes)["detail"], worker])
 
 
-def _record_in_transaction(groups: dict[tuple, list[int]], worker: str, now) -> None:
+def _record_in_transaction(groups: dict[tuple, list[int]], worker: str, at: object) -> None:
     """Elsewhere (SQLite): the UPDATEs, then one log INSERT, in one transaction."""
     with transaction.atomic(), connection.cursor() as cursor:
         logged = []
@@ -364,8 +367,9 @@ def _record_in_transaction(groups: dict[tuple, list[int]], worker: str, now) -> 
                         "pk", flat=True
                     )
                 )
-            logged += [(pk, outcome, dict(changes)["detail"]) for pk in ids]
-        _log_attempts(cursor, logged, now, worker)
+            detail = dict(changes)["detail"]
+            logged += [(pk, at, outcome, detail, worker) for pk in ids]
+        sql.insert_rows(DeliveryAttempt, _LOG_COLUMNS, logged)
 
 
 def _update_held(ids: list[int], worker: str, changes: dict) -> tuple[str, list]:
@@ -375,21 +379,5 @@ def _update_held(ids: list[int], worker: str, changes: dict) -> tuple[str, list]
     values = [f.get_db_prep_save(changes[f.name], connection) for f in fields]
     table = connection.ops.quote_name(Delivery._meta.db_table)
     held = f"claimed_by = %s AND id IN ({', '.join(['%s'] * len(ids))})"
-    sql = f"UPDATE {table} SET claimed_until = NULL, {assignments} WHERE {held}"  # noqa: S608
-    return sql, [*values, worker, *ids]
-
-
-_LOG_COLUMNS = "(delivery_id, at, outcome, detail, worker)"
-#: Rows per INSERT of the attempt log (five values each, well under SQLite's variable limit).
-_LOG_ROWS = 500
-
-
-def _log_attempts(cursor, logged: list[tuple[int, str, str]], now, worker: str) -> None:
-    table = connection.ops.quote_name(DeliveryAttempt._meta.db_table)
-    at = DeliveryAttempt._meta.get_field("at").get_db_prep_save(now, connection)
-    for start in range(0, len(logged), _LOG_ROWS):
-        chunk = logged[start : start + _LOG_ROWS]
-        rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
-        sql = f"INSERT INTO {table} {_LOG_COLUMNS} VALUES {rows}"  # noqa: S608
-        values = [v for pk, outcome, detail in chunk for v in (pk, at, outcome, detail, worker)]
-        cursor.execute(sql, values)
+    statement = f"UPDATE {table} SET claimed_until = NULL, {assignments} WHERE {held}"  # noqa: S608
+    return statement, [*values, worker, *ids]
