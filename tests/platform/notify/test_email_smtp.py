@@ -166,3 +166,53 @@ def test_a_mailbox_reads_the_same_whether_the_channel_or_django_composed_it(smtp
         assert text == f"{body}\n\n詳しくはこちら\n{notice}\n"
     assert received["plain@example.jp"]["Content-Transfer-Encoding"] == "8bit"
     assert received["long@example.jp"]["Content-Transfer-Encoding"] != "8bit"  # Django's choice
+
+
+def _plain(n: int) -> Outgoing:
+    return Outgoing(delivery_id=n, key=f"k{n}", address=f"r{n}@example.jp", subject="断水",
+                    body=".first line starts with a dot\n本文")  # fmt: skip
+
+
+def test_the_final_dot_waits_for_the_worker_and_a_no_leaves_nothing(smtp):
+    """Before ``ready()`` answers, the server has the envelope and the content but has taken in
+    nothing; a "no" cuts the transaction, and the next message goes out on a new connection."""
+    controller, mailbox = smtp
+    seen_at_ready = []
+
+    def ready(go):
+        def answer():
+            seen_at_ready.append(len(mailbox.accepted))
+            return go
+
+        return answer
+
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+                           EMAIL_HOST="127.0.0.1", EMAIL_PORT=controller.port):  # fmt: skip
+        channel = EmailChannel()
+        assert channel.hand_over([_plain(1)], ready(False)) is None
+        (result,) = channel.hand_over([_plain(2)], ready(True))
+        channel.close()
+    assert seen_at_ready == [0, 0]
+    assert result.outcome == Outcome.SENT
+    assert [rcpt for rcpt, _m in mailbox.accepted] == ["r2@example.jp"]
+    body = mailbox.accepted[0][1].get_payload(decode=True).decode()
+    assert body.splitlines()[0] == ".first line starts with a dot"  # stuffed, then unstuffed
+
+
+def test_a_busy_mailbox_is_tried_again_and_an_unknown_one_is_not():
+    class Refusing(Mailbox):
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            return "450 mailbox busy" if address.startswith("r1@") else "550 no such user"
+
+    refusing = Controller(Refusing(), hostname="127.0.0.1", port=free_port())
+    refusing.start()
+    try:
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+                               EMAIL_HOST="127.0.0.1", EMAIL_PORT=refusing.port):  # fmt: skip
+            channel = EmailChannel()
+            busy, unknown = channel.send([_plain(1), _plain(2)])
+            channel.close()
+    finally:
+        refusing.stop()
+    assert busy.outcome == Outcome.FAILED_TEMPORARY and "450" in busy.detail
+    assert unknown.outcome == Outcome.FAILED_PERMANENT and "550" in unknown.detail

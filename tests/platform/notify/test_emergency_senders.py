@@ -156,19 +156,81 @@ def test_killed_at_any_moment_at_most_one_message_per_other_sender_repeats(tmp_p
         assert len(ids) == 1
 
 
-def test_channels_take_turns_so_a_multicast_does_not_wait_behind_single_emails(db):
-    message = Message.objects.create(rendered={"ja": {"subject": "s", "body": "b"}}, emergency=True)
-    rows = [
-        Delivery.objects.create(message=message, channel=code, address=f"{code}{i}", emergency=True)
-        for code, count in (("email", 4), ("line", 3))
-        for i in range(count)
-    ]
-    by_channel = {"email": rows[:4], "line": rows[4:]}
-    jobs = outbox.jobs_for(by_channel, {"email": 1, "line": 500})
-    assert [(job.code, len(job.items)) for job in jobs] == [
-        ("email", 1), ("line", 3), ("email", 1), ("email", 1), ("email", 1),
-    ]  # fmt: skip
-    assert [item.key for item in jobs[1].items] == [str(d.key) for d in rows[4:]]
+class OtherGate(Gate):
+    code = "gate2"
+
+
+def test_each_channel_has_its_own_sender_so_channels_go_out_side_by_side(db, gate):
+    """One sender per channel, yet a "gate" and a "gate2" delivery meet at a barrier of two:
+    a multicast never waits behind single emails."""
+    registry.register(OtherGate)
+    try:
+        _urgent_rows(1)
+        _urgent_rows(1, channel="gate2")
+        gate.barrier = threading.Barrier(2)
+        assert outbox.Worker(emergency=True, senders=1).drain() == 2
+    finally:
+        registry._CHANNELS.pop("gate2")
+    assert not gate.barrier.broken
+    assert set(Delivery.objects.values_list("state", flat=True)) == {"sent"}
+
+
+class Staged(Channel):
+    """Notes when a batch is prepared and when it passes its point of no return."""
+
+    code = "staged"
+    label_ja = label_en = "staged"
+    max_batch = 1
+    per_person = False
+    events: list = []
+    second_prepared = threading.Event()
+
+    def hand_over(self, items, ready):
+        Staged.events.append(("prepared", items[0].address))
+        if items[0].address == "a1":
+            Staged.second_prepared.set()
+        if not ready():
+            return None
+        Staged.events.append(("taken in", items[0].address))
+        return [Result(i.delivery_id, Outcome.SENT, "staged") for i in items]
+
+    def send(self, items):
+        raise AssertionError("the worker hands over through hand_over")
+
+
+def test_a_sender_prepares_its_next_batch_while_the_last_is_recorded(db, monkeypatch):
+    """The second email's transaction is prepared before the first is recorded (the record
+    waits up to 5 s for it), but passes its final dot only after that record."""
+    registry.register(Staged)
+    Staged.events, Staged.second_prepared = [], threading.Event()
+    real_record = outbox._record
+
+    def record(deliveries, results, worker):
+        if deliveries[0].address == "a0":
+            assert Staged.second_prepared.wait(5), "the next batch was not prepared meanwhile"
+        Staged.events.append(("recorded", deliveries[0].address))
+        real_record(deliveries, results, worker)
+
+    monkeypatch.setattr(outbox, "_record", record)
+    try:
+        _urgent_rows(2, channel="staged")
+        assert outbox.Worker(emergency=True, senders=1).drain() == 2
+    finally:
+        registry._CHANNELS.pop("staged")
+    assert Staged.events.index(("prepared", "a1")) < Staged.events.index(("recorded", "a0"))
+    assert Staged.events.index(("recorded", "a0")) < Staged.events.index(("taken in", "a1"))
+    assert set(Delivery.objects.values_list("state", flat=True)) == {"sent"}
+
+
+def test_after_a_429_the_prepared_batch_goes_back_untried(db, gate):
+    """The sender's next batch was prepared while the 429 was recorded: it is not handed over
+    and waits, its attempt not counted."""
+    _urgent_rows(3)
+    gate.answers = [(Outcome.FAILED_TEMPORARY, 60.0)]
+    outbox.Worker(emergency=True, senders=1).run_once()
+    assert len(gate.handed) == 1
+    assert Delivery.objects.filter(attempts=1, state="failed_temporary").count() == 1
+    assert Delivery.objects.filter(attempts=0, state="queued").count() == 2
 
 
 def test_a_late_answer_is_not_written_over_a_row_another_worker_took(db):

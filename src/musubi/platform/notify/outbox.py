@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 from collections import defaultdict, deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -26,7 +27,6 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
-from itertools import chain, zip_longest
 
 from django.conf import settings
 from django.core import signing
@@ -171,26 +171,59 @@ class Job:
     items: list[Outgoing]
 
 
-def jobs_for(by_channel: dict[str, list[Delivery]], sizes: dict[str, int]) -> deque[Job]:
-    """The batches of a claim, channels taking turns, so a LINE multicast never waits behind
-    a hundred single emails."""
-    per_channel = [
-        [rows[start : start + sizes[code]] for start in range(0, len(rows), sizes[code])]
-        for code, rows in by_channel.items()
-    ]
-    turns = chain.from_iterable(zip_longest(*per_channel))
-    return deque(Job(c[0].channel, c, [outgoing(d) for d in c]) for c in turns if c)
+def jobs_for(by_channel: dict[str, list[Delivery]], sizes: dict[str, int]) -> dict[str, deque[Job]]:
+    """The batches of a claim, queued per channel: each channel has its own senders, so a LINE
+    multicast never waits behind a hundred single emails, nor emails behind Web Push."""
+    return {code: deque(_batches(code, rows, sizes[code])) for code, rows in by_channel.items()}
+
+
+def _batches(code: str, rows: list[Delivery], size: int):
+    for start in range(0, len(rows), size):
+        chunk = rows[start : start + size]
+        yield Job(code, chunk, [outgoing(d) for d in chunk])
+
+
+class Turn:
+    """When a sender's batch may pass its point of no return (an email's final dot): only once
+    the batch before it on the same sender is recorded. The sender prepares meanwhile (an
+    SMTP transaction up to its content), so recording overlaps the next conversation, and a
+    killed worker still leaves at most one batch per sender taken in but unrecorded."""
+
+    def __init__(self, go: bool | None = None) -> None:
+        self._opened = threading.Event()
+        self._go = False
+        if go is not None:
+            self.open(go)
+
+    def open(self, go: bool) -> None:
+        """Let the next batch go on (True) or give it back untried (False); once only."""
+        if not self._opened.is_set():
+            self._go = go
+            self._opened.set()
+
+    def wait(self) -> bool:
+        self._opened.wait()
+        return self._go
+
+
+@dataclass(frozen=True)
+class Flight:
+    """A batch handed to a sender; ``recorded`` opens when its answers are written."""
+
+    slot: int
+    job: Job
+    recorded: Turn
 
 
 def senders_for(emergency: bool) -> int:
-    """Senders side by side: the configured number for emergencies, one for routine notices."""
+    """Senders per channel: the configured number for emergencies, one for routine notices."""
     return max(1, settings.NOTIFY_EMERGENCY_SENDERS) if emergency else 1
 
 
 @dataclass
 class Worker:
-    """One lane's worker; each sender keeps its channel instances (and their open connections)
-    between batches."""
+    """One lane's worker; each channel has ``senders`` senders, each keeping its channel
+    instance (and its open connection) between batches."""
 
     emergency: bool
     name: str = ""
@@ -240,46 +273,74 @@ class Worker:
                 break
         return total
 
-    def _hand_over(self, jobs: deque[Job]) -> None:
-        """Keep every sender busy; record each answer before that sender gets another batch."""
-        with ThreadPoolExecutor(self.senders, thread_name_prefix="notify-sender") as pool:
-            self._keep_busy(pool, jobs)
+    def _hand_over(self, queues: dict[str, deque[Job]]) -> None:
+        """Keep every channel's senders busy. Answers are recorded here, in the thread that
+        claimed (the senders never touch the database); a sender may prepare its next batch
+        meanwhile, and passes that batch's point of no return once this one is recorded."""
+        if not queues:
+            return
+        last: dict[tuple[str, int], Turn] = {}
+        with ThreadPoolExecutor(self.senders * len(queues), "notify-sender") as pool:
+            try:
+                self._keep_busy(pool, queues, last)
+            finally:  # a failed record must not leave a sender waiting for its turn forever
+                for turn in last.values():
+                    turn.open(False)
 
-    def _keep_busy(self, pool: ThreadPoolExecutor, jobs: deque[Job]) -> None:
-        running: dict[Future, tuple[int, Job]] = {}
-        free = list(range(self.senders))
-        while jobs or running:
-            while jobs and free:
+    def _keep_busy(self, pool, queues: dict[str, deque[Job]], last: dict) -> None:
+        free = {code: list(range(self.senders)) for code in queues}
+        running: dict[Future, Flight] = {}
+        while True:
+            self._start(pool, queues, free, last, running)
+            if not running:
+                return
+            done, _pending = wait(running, return_when=FIRST_COMPLETED)
+            landed = [(running.pop(future), future.result()) for future in done]
+            for flight, _results in landed:
+                free[flight.job.code].append(flight.slot)
+            self._start(pool, queues, free, last, running)  # they prepare while we record
+            self._settle(landed)
+
+    def _start(self, pool, queues, free, last, running: dict[Future, Flight]) -> None:
+        for code, jobs in queues.items():
+            while jobs and free[code]:
                 job = jobs.popleft()
-                if wait_for := self.pacer.paused(job.code):
+                if wait_for := self.pacer.paused(code):
                     _release(job.deliveries, self.name, wait_for)
                     continue
-                slot = free.pop()
-                self.pacer.wait_turn(self.channel(slot, job.code), len(job.items))
-                running[pool.submit(self._send, slot, job)] = (slot, job)
-            if not running:
-                break
-            done, _pending = wait(running, return_when=FIRST_COMPLETED)
-            answered = [(running.pop(future), future.result()) for future in done]
-            _record(
-                [d for (_slot, job), _r in answered for d in job.deliveries],
-                [r for _job, results in answered for r in results],
-                self.name,
-            )
-            for (slot, job), results in answered:
-                free.append(slot)
-                if asked := max((r.retry_after or 0 for r in results), default=0):
-                    self.pacer.pause(job.code, asked)
+                slot = free[code].pop()
+                self.pacer.wait_turn(self.channel(slot, code), len(job.items))
+                after = last.get((code, slot)) or Turn(go=True)
+                flight = Flight(slot, job, Turn())
+                last[(code, slot)] = flight.recorded
+                running[pool.submit(self._send, flight, after)] = flight
 
-    def _send(self, slot: int, job: Job) -> list[Result]:
+    def _settle(self, landed: list[tuple[Flight, list[Result] | None]]) -> None:
+        """Record the answers, give back what was not handed over, then open each sender's turn."""
+        answered = [(flight, results) for flight, results in landed if results is not None]
+        _record(
+            [d for flight, _r in answered for d in flight.job.deliveries],
+            [r for _flight, results in answered for r in results],
+            self.name,
+        )
+        for flight, results in landed:
+            code = flight.job.code
+            if results is None:
+                _release(flight.job.deliveries, self.name, self.pacer.paused(code))
+            elif asked := max((r.retry_after or 0 for r in results), default=0):
+                self.pacer.pause(code, asked)
+            flight.recorded.open(go=not self.pacer.paused(code))
+
+    def _send(self, flight: Flight, after: Turn) -> list[Result] | None:
         """In a sender thread: only the provider conversation, never the database."""
-        channel = self.channel(slot, job.code)
+        job = flight.job
+        channel = self.channel(flight.slot, job.code)
         try:
-            return channel.send(job.items)
+            return channel.hand_over(job.items, after.wait)
         except Exception as exc:
             log.exception("channel %s raised on a batch of %d", job.code, len(job.items))
             channel.close()
-            self.slots[slot].pop(job.code, None)
+            self.slots[flight.slot].pop(job.code, None)
             return self._all(
                 job.deliveries, Outcome.FAILED_TEMPORARY, f"{type(exc).__name__}: {exc}"
             )

@@ -10,6 +10,7 @@ deduplicate (LINE's ``X-Line-Retry-Key``) see a retry as the same request.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -70,6 +71,15 @@ class Channel(ABC):
     def close(self) -> None:  # noqa: B027 (optional hook, most channels keep nothing open)
         """Release what ``send`` kept open between batches (an SMTP connection); the worker
         calls it when it stops using this instance."""
+
+    def hand_over(self, items: list[Outgoing], ready: Callable[[], bool]) -> list[Result] | None:
+        """``send``, once ``ready()`` allows it; None (nothing handed over) when it says no.
+
+        The worker's ``ready`` returns once the sender's previous batch is recorded. A channel
+        whose provider takes a message in only at a last step (SMTP's final dot) overrides
+        this to prepare everything before it first, so that wait costs no time.
+        """
+        return self.send(items) if ready() else None
 
     @abstractmethod
     def send(self, items: list[Outgoing]) -> list[Result]:
