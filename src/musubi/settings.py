@@ -254,13 +254,13 @@ NOTIFY_LEASE_SECONDS: int = env(
 )
 NOTIFY_EMERGENCY_SENDERS: int = env(
     "MUSUBI_NOTIFY_EMERGENCY_SENDERS",
-    1,
-    "How many senders each outbox worker runs side by side in the emergency lane, each with "
-    "its own SMTP connection and HTTP requests (routine notices use one). Each channel's rate "
-    "limit and a provider's 429 back-off still apply to all of them together. With 1, a worker "
-    "killed mid-broadcast repeats no email; with N, up to N-1 emails in flight may be sent "
-    "twice (same Message-ID) in exchange for speed. Keep it within the connections your "
-    "providers allow (at least 1).",
+    4,
+    "How many senders each outbox worker runs per channel in the emergency lane, each with its "
+    "own SMTP connection (routine notices use one). They prepare messages side by side and "
+    "hand them over one at a time, each after the last was recorded, so a worker killed "
+    "mid-broadcast repeats no email whatever the number. Each channel's rate limit and a "
+    "provider's 429 back-off apply to all of them together. Keep it within the connections "
+    "your providers allow (at least 1).",
     kind="int",
 )
 NOTIFY_EMERGENCY_SECOND_APPROVER: bool = env(

@@ -1,6 +1,7 @@
-"""The emergency lane's senders side by side: really concurrent, still paced, still backing off
-on 429, one SMTP connection each, and a worker killed mid-broadcast loses nothing and repeats
-at most one message per other sender, with the same Message-ID."""
+"""The emergency lane's senders side by side: they prepare together, hand over one at a time in
+order, each after the last was recorded, are still paced and back off on 429, have one SMTP
+connection each, and a worker killed mid-broadcast with four of them loses and repeats
+nothing."""
 
 import threading
 import time
@@ -88,32 +89,37 @@ def test_the_emergency_lane_has_the_configured_senders_and_routine_one(settings)
     assert outbox.Worker(emergency=True).senders == 1
 
 
-def test_senders_hand_batches_over_at_the_same_time(db, gate):
-    """Three single deliveries pass the provider's barrier of three only if sent together."""
-    _urgent_rows(3)
-    gate.barrier = threading.Barrier(3)
+def test_senders_prepare_together_and_hand_over_one_at_a_time(db, monkeypatch):
+    """Three emails meet at a barrier of three while preparing, so they were prepared side by
+    side; each is taken in only after the one before it was recorded."""
+    events = _staged(monkeypatch, prepared_together=3)
+    _urgent_rows(3, channel="staged")
     assert outbox.Worker(emergency=True, senders=3).drain() == 3
-    assert set(Delivery.objects.values_list("state", flat=True)) == {"sent"}
-    assert not gate.barrier.broken
+    taken_and_recorded = [e for e in events if e[0] != "prepared"]
+    assert taken_and_recorded == [
+        ("taken in", "a0"), ("recorded", "a0"), ("taken in", "a1"), ("recorded", "a1"),
+        ("taken in", "a2"), ("recorded", "a2"),
+    ]  # fmt: skip
 
 
-def test_one_sender_would_not_have_passed_the_barrier(db, gate):
-    _urgent_rows(1)
-    gate.barrier = threading.Barrier(2)
+def test_one_sender_could_not_have_prepared_two_together(db, monkeypatch):
+    _staged(monkeypatch, prepared_together=2)
+    _urgent_rows(1, channel="staged")
     outbox.Worker(emergency=True, senders=1).drain()
     # alone at the barrier: it broke, the provider call raised, the delivery waits for a retry
     assert Delivery.objects.get().state == DeliveryState.FAILED_TEMPORARY
 
 
 def test_a_429_stops_every_sender_and_the_rest_waits_untried(db, gate):
+    """Two senders: the second batch was prepared while the first was in flight; the 429 sends
+    it back untried with everything after it."""
     _urgent_rows(8)
-    gate.barrier = threading.Barrier(2)
-    gate.answers = [(Outcome.FAILED_TEMPORARY, 60.0), (Outcome.FAILED_TEMPORARY, 60.0)]
+    gate.answers = [(Outcome.FAILED_TEMPORARY, 60.0)]
     outbox.Worker(emergency=True, senders=2).run_once()
-    assert len(gate.handed) == 2  # the two in flight when the provider said "wait"
+    assert len(gate.handed) == 1  # the one taken in when the provider said "wait"
     tried = Delivery.objects.filter(attempts=1, state="failed_temporary")
     untried = Delivery.objects.filter(attempts=0, state="queued")
-    assert tried.count() == 2 and untried.count() == 6
+    assert tried.count() == 1 and untried.count() == 7
     assert outbox.Worker(emergency=True, senders=2).drain() == 0  # nothing due for a minute
 
 
@@ -141,19 +147,13 @@ def test_each_sender_has_its_own_smtp_connection(db, smtp):
     assert len(mailbox.sessions) == 3
 
 
-def test_killed_at_any_moment_at_most_one_message_per_other_sender_repeats(tmp_path, smtp):
-    """The server may have taken in a message whose 250 its sender never heard: with four
-    senders, up to three such messages (the fifteenth was refused) go out again on restart."""
-    per_recipient = broadcast_killed_at_the_fifteenth(tmp_path, smtp, "emergency", senders=4)[
-        "per_recipient"
-    ]
-    mailbox = smtp[1]
-    assert set(per_recipient) == {f"r{n}@example.jp" for n in range(40)}
-    repeated = [rcpt for rcpt, times in per_recipient.items() if times > 1]
-    assert sum(per_recipient.values()) - 40 <= 3 and all(per_recipient[r] == 2 for r in repeated)
-    for rcpt in repeated:  # a repeat is the same message: the mailbox can tell by its Message-ID
-        ids = {m["Message-ID"] for to, m in mailbox.accepted if to == rcpt}
-        assert len(ids) == 1
+def test_killed_at_any_moment_four_senders_repeat_nothing(tmp_path, smtp):
+    """Four senders prepare side by side, but only one email at a time is past its final dot
+    and unrecorded: the one the kill interrupted, which the server never kept."""
+    outcome = broadcast_killed_at_the_fifteenth(tmp_path, smtp, "emergency", senders=4)
+    assert outcome["at_kill"] == 14
+    assert outcome["per_recipient"] == {f"r{n}@example.jp": 1 for n in range(40)}
+    assert len(smtp[1].sessions) >= 2  # the senders really used several connections
 
 
 class OtherGate(Gate):
@@ -176,49 +176,58 @@ def test_each_channel_has_its_own_sender_so_channels_go_out_side_by_side(db, gat
 
 
 class Staged(Channel):
-    """Notes when a batch is prepared and when it passes its point of no return."""
+    """Notes when a batch is prepared, taken in and recorded; may make batches prepare at a
+    barrier (only passed when that many are prepared at once)."""
 
     code = "staged"
     label_ja = label_en = "staged"
     max_batch = 1
     per_person = False
     events: list = []
+    barrier = threading.Barrier(1)
     second_prepared = threading.Event()
 
     def hand_over(self, items, ready):
-        Staged.events.append(("prepared", items[0].address))
-        if items[0].address == "a1":
+        address = items[0].address
+        Staged.events.append(("prepared", address))
+        Staged.barrier.wait(timeout=10)
+        if address == "a1":
             Staged.second_prepared.set()
         if not ready():
             return None
-        Staged.events.append(("taken in", items[0].address))
+        Staged.events.append(("taken in", address))
         return [Result(i.delivery_id, Outcome.SENT, "staged") for i in items]
 
     def send(self, items):
         raise AssertionError("the worker hands over through hand_over")
 
 
-def test_a_sender_prepares_its_next_batch_while_the_last_is_recorded(db, monkeypatch):
-    """The second email's transaction is prepared before the first is recorded (the record
-    waits up to 5 s for it), but passes its final dot only after that record."""
-    registry.register(Staged)
+def _staged(monkeypatch, prepared_together: int = 1, hold_first_record: bool = False) -> list:
+    """Register ``Staged`` for this test and note each record; the events, in order."""
+    monkeypatch.setitem(registry._CHANNELS, "staged", Staged)
     Staged.events, Staged.second_prepared = [], threading.Event()
+    Staged.barrier = threading.Barrier(prepared_together)
     real_record = outbox._record
 
     def record(deliveries, results, worker):
-        if deliveries[0].address == "a0":
+        first = deliveries[0].address
+        if hold_first_record and first == "a0":
             assert Staged.second_prepared.wait(5), "the next batch was not prepared meanwhile"
-        Staged.events.append(("recorded", deliveries[0].address))
+        Staged.events.append(("recorded", first))
         real_record(deliveries, results, worker)
 
     monkeypatch.setattr(outbox, "_record", record)
-    try:
-        _urgent_rows(2, channel="staged")
-        assert outbox.Worker(emergency=True, senders=1).drain() == 2
-    finally:
-        registry._CHANNELS.pop("staged")
-    assert Staged.events.index(("prepared", "a1")) < Staged.events.index(("recorded", "a0"))
-    assert Staged.events.index(("recorded", "a0")) < Staged.events.index(("taken in", "a1"))
+    return Staged.events
+
+
+def test_a_sender_prepares_its_next_batch_while_the_last_is_recorded(db, monkeypatch):
+    """One sender: the second email's transaction is prepared before the first is recorded
+    (the record waits up to 5 s for it), but passes its final dot only after that record."""
+    events = _staged(monkeypatch, hold_first_record=True)
+    _urgent_rows(2, channel="staged")
+    assert outbox.Worker(emergency=True, senders=1).drain() == 2
+    assert events.index(("prepared", "a1")) < events.index(("recorded", "a0"))
+    assert events.index(("recorded", "a0")) < events.index(("taken in", "a1"))
     assert set(Delivery.objects.values_list("state", flat=True)) == {"sent"}
 
 
@@ -243,3 +252,19 @@ def test_a_late_answer_is_not_written_over_a_row_another_worker_took(db):
     second.refresh_from_db()
     assert (first.state, second.state) == ("sent", "sending")
     assert [a.delivery_id for a in DeliveryAttempt.objects.all()] == [first.pk]
+
+
+def test_a_batch_that_ends_before_its_turn_does_not_open_the_way_early():
+    """A refused address ends its batch without waiting; the batch after it still waits until
+    every batch before it is recorded."""
+    first = outbox.Turn(before=outbox.Turn.free())
+    refused = outbox.Turn(before=first)
+    answers: list = []
+    waiting = threading.Thread(target=lambda: answers.append(refused.wait()))
+    waiting.start()
+    refused.settle(True)
+    waiting.join(0.3)
+    assert waiting.is_alive() and not answers
+    first.settle(True)
+    waiting.join(5)
+    assert answers == [True]

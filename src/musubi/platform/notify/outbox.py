@@ -4,14 +4,17 @@ Claiming is one short transaction: ``SELECT … FOR UPDATE SKIP LOCKED`` where t
 it (PostgreSQL), and everywhere an ``UPDATE … WHERE`` that only takes rows still unclaimed or
 whose lease ran out, so two workers never hold the same row. Results are written per channel
 batch right after the provider answers; a channel without provider-side deduplication (email)
-sends batches of one, so a worker killed at any moment leaves at most the one message per
-sender the provider was still taking in unrecorded. A delivery already sent is never claimed
-again. Emergency and routine deliveries are two lanes: a worker claims from one lane only.
+sends batches of one, and a batch passes its point of no return (an email's final dot) only
+once the channel's batch before it is recorded (``Turn``), so a worker killed at any moment
+leaves at most one message per channel taken in but unrecorded. A delivery already sent is
+never claimed again. Emergency and routine deliveries are two lanes: a worker claims from one
+lane only.
 
-The emergency lane runs ``NOTIFY_EMERGENCY_SENDERS`` senders side by side (each with its own
-channel instances, so its own SMTP connection), because a whole-city warning is bounded by the
-providers' round trips, not by our CPU. Senders only talk to providers; this thread claims,
-paces, records and hands each sender its next batch only after its last one is recorded.
+Each channel has its own senders (threads with their own channel instances, so their own SMTP
+connections): one per channel for routine notices, ``NOTIFY_EMERGENCY_SENDERS`` per channel
+in the emergency lane, because a whole-city warning is bounded by the providers' round trips.
+The senders prepare side by side and only talk to providers; this thread claims, paces and
+records.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
+from itertools import chain
 
 from django.conf import settings
 from django.core import signing
@@ -184,21 +188,48 @@ def _batches(code: str, rows: list[Delivery], size: int):
 
 
 class Turn:
-    """When a sender's batch may pass its point of no return (an email's final dot): only once
-    the batch before it on the same sender is recorded. The sender prepares meanwhile (an
-    SMTP transaction up to its content), so recording overlaps the next conversation, and a
-    killed worker still leaves at most one batch per sender taken in but unrecorded."""
+    """When a batch may pass its point of no return (an email's final dot): once the channel's
+    batches before it are all recorded. Senders prepare meanwhile, side by side (an SMTP
+    transaction up to its content), so the record and all but one round trip of each email
+    overlap the others, and a killed worker leaves at most one batch per channel taken in but
+    unrecorded, however many senders it runs.
 
-    def __init__(self, go: bool | None = None) -> None:
+    Only the worker's own thread settles turns; the senders only ``wait``.
+    """
+
+    def __init__(self, before: Turn | None = None) -> None:
         self._opened = threading.Event()
-        self._go = False
-        if go is not None:
-            self.open(go)
+        self._go = True
+        self._settled: bool | None = None
+        self._before = before
+        self._next: Turn | None = None
+        if before is not None:
+            before._next = self
 
-    def open(self, go: bool) -> None:
-        """Let the next batch go on (True) or give it back untried (False); once only."""
+    @classmethod
+    def free(cls) -> Turn:
+        """The turn before a channel's first batch: nothing to wait for."""
+        turn = cls()
+        turn._opened.set()
+        return turn
+
+    def settle(self, go: bool) -> None:
+        """This batch is recorded: the next may go on (True) or must give its batch back
+        (False), once the batches before this one are recorded too. A batch can end before
+        its own turn came (a refused address), and must not open the way early."""
+        self._settled = go
+        turn = self
+        while turn is not None and turn._settled is not None:
+            if turn._before is not None and not turn._before._opened.is_set():
+                return
+            turn._go, turn._before = turn._settled, None
+            turn._opened.set()
+            turn = turn._next
+
+    def close(self) -> None:
+        """The worker stops handing over: whoever still waits gives its batch back."""
         if not self._opened.is_set():
-            self._go = go
+            self._go = False
             self._opened.set()
 
     def wait(self) -> bool:
@@ -279,29 +310,29 @@ class Worker:
         meanwhile, and passes that batch's point of no return once this one is recorded."""
         if not queues:
             return
-        last: dict[tuple[str, int], Turn] = {}
+        turns: dict[str, list[Turn]] = {code: [Turn.free()] for code in queues}
         with ThreadPoolExecutor(self.senders * len(queues), "notify-sender") as pool:
             try:
-                self._keep_busy(pool, queues, last)
+                self._keep_busy(pool, queues, turns)
             finally:  # a failed record must not leave a sender waiting for its turn forever
-                for turn in last.values():
-                    turn.open(False)
+                for turn in chain.from_iterable(turns.values()):
+                    turn.close()
 
-    def _keep_busy(self, pool, queues: dict[str, deque[Job]], last: dict) -> None:
+    def _keep_busy(self, pool, queues: dict[str, deque[Job]], turns: dict) -> None:
         free = {code: list(range(self.senders)) for code in queues}
         running: dict[Future, Flight] = {}
         while True:
-            self._start(pool, queues, free, last, running)
+            self._start(pool, queues, free, turns, running)
             if not running:
                 return
             done, _pending = wait(running, return_when=FIRST_COMPLETED)
             landed = [(running.pop(future), future.result()) for future in done]
             for flight, _results in landed:
                 free[flight.job.code].append(flight.slot)
-            self._start(pool, queues, free, last, running)  # they prepare while we record
+            self._start(pool, queues, free, turns, running)  # they prepare while we record
             self._settle(landed)
 
-    def _start(self, pool, queues, free, last, running: dict[Future, Flight]) -> None:
+    def _start(self, pool, queues, free, turns, running: dict[Future, Flight]) -> None:
         for code, jobs in queues.items():
             while jobs and free[code]:
                 job = jobs.popleft()
@@ -310,9 +341,9 @@ class Worker:
                     continue
                 slot = free[code].pop()
                 self.pacer.wait_turn(self.channel(slot, code), len(job.items))
-                after = last.get((code, slot)) or Turn(go=True)
-                flight = Flight(slot, job, Turn())
-                last[(code, slot)] = flight.recorded
+                after = turns[code][-1]
+                flight = Flight(slot, job, Turn(before=after))
+                turns[code].append(flight.recorded)
                 running[pool.submit(self._send, flight, after)] = flight
 
     def _settle(self, landed: list[tuple[Flight, list[Result] | None]]) -> None:
@@ -329,7 +360,7 @@ class Worker:
                 _release(flight.job.deliveries, self.name, self.pacer.paused(code))
             elif asked := max((r.retry_after or 0 for r in results), default=0):
                 self.pacer.pause(code, asked)
-            flight.recorded.open(go=not self.pacer.paused(code))
+            flight.recorded.settle(go=not self.pacer.paused(code))
 
     def _send(self, flight: Flight, after: Turn) -> list[Result] | None:
         """In a sender thread: only the provider conversation, never the database."""
