@@ -467,9 +467,16 @@ def _record_in_transaction(groups: dict[tuple, list[int]], worker: str, at: obje
 def _update_held(ids: list[int], worker: str, changes: dict) -> tuple[str, list]:
     """The UPDATE of the rows of ``ids`` that ``worker`` still holds, and its values."""
     fields = [Delivery._meta.get_field(name) for name in changes]
-    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
     values = [f.get_db_prep_save(changes[f.name], connection) for f in fields]
-    table = connection.ops.quote_name(Delivery._meta.db_table)
-    held = f"claimed_by = %s AND id IN ({', '.join(['%s'] * len(ids))})"
-    statement = f"UPDATE {table} SET claimed_until = NULL, {assignments} WHERE {held}"  # noqa: S608
-    return statement, [*values, worker, *ids]
+    return _update_statement(connection.vendor, tuple(changes), len(ids)), [*values, worker, *ids]
+
+
+@lru_cache(maxsize=256)
+def _update_statement(vendor: str, names: tuple[str, ...], rows: int) -> str:
+    """Built once per shape: a broadcast records thousands of single emails alike."""
+    quote = connection.ops.quote_name
+    columns = [Delivery._meta.get_field(name).column for name in names]
+    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
+    held = f"claimed_by = %s AND id IN ({', '.join(['%s'] * rows)})"
+    table = quote(Delivery._meta.db_table)
+    return f"UPDATE {table} SET claimed_until = NULL, {assignments} WHERE {held}"  # noqa: S608

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from functools import lru_cache
 
 from django.db import connection
 from django.db.models import Model
@@ -30,21 +31,35 @@ def insert_rows(
     ``skip_conflicts`` leaves out rows a unique constraint already holds."""
     if not rows:
         return
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(column) for column in columns)
-    one_row = f"({', '.join(['%s'] * len(columns))})"
-    tail = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
     per_statement = min(MAX_ROWS, _parameter_limit() // len(columns))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
-            values = ", ".join([one_row] * len(chunk))
-            statement = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES {values}{tail}"  # noqa: S608
+            statement = _statement(
+                connection.vendor, model._meta.db_table, tuple(columns), len(chunk), skip_conflicts
+            )
             cursor.execute(statement, [value for row in chunk for value in row])
+
+
+@lru_cache(maxsize=256)
+def _statement(vendor: str, table: str, columns: tuple[str, ...], rows: int, skip: bool) -> str:
+    """Built once per shape: the attempt log writes one row at a time thousands of times."""
+    quote = connection.ops.quote_name
+    one_row = f"({', '.join(['%s'] * len(columns))})"
+    values = ", ".join([one_row] * rows)
+    tail = " ON CONFLICT DO NOTHING" if skip else ""
+    names = ", ".join(quote(column) for column in columns)
+    return f"INSERT INTO {quote(table)} ({names}) VALUES {values}{tail}"  # noqa: S608
 
 
 def _parameter_limit() -> int:
     if connection.vendor != "sqlite":
         return _POSTGRES_PARAMETERS
+    return _sqlite_parameter_limit()
+
+
+@lru_cache(maxsize=1)
+def _sqlite_parameter_limit() -> int:
+    """The library's compiled-in limit: the same for every connection of the process."""
     connection.ensure_connection()
     return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)

@@ -122,9 +122,14 @@ class EmailChannel(Channel):
     def _body(item: Outgoing) -> str:
         if not item.url:
             return item.body
-        with override(item.language):
-            label = _("受け取りました（受取確認）") if "/ack/" in item.url else _("詳しくはこちら")
-        return f"{item.body}\n\n{label}\n{item.url}\n"
+        return f"{item.body}\n\n{_link_label(item.language, '/ack/' in item.url)}\n{item.url}\n"
+
+
+@lru_cache(maxsize=64)
+def _link_label(language: str, ack: bool) -> str:
+    """Switching the language for every email of a broadcast cost more than composing it."""
+    with override(language):
+        return _("受け取りました（受取確認）") if ack else _("詳しくはこちら")
 
 
 def _composable(item: Outgoing, body: str) -> bool:
