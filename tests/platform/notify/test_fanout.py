@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from musubi.platform.notify import audiences, services
 from musubi.platform.notify.models import Delivery, MessageState, NotifyPreference
 from musubi.platform.residents import services as residents
-from musubi.platform.residents.models import ContactPoint
+from musubi.platform.residents.models import ContactPoint, Resident
 
 
 def _rows(message):
@@ -32,6 +32,25 @@ def test_a_routine_notice_to_all_households(town, compose):
     message.refresh_from_db()
     assert message.state == MessageState.SENDING
     assert Delivery.objects.filter(message=message, channel="onsite").count() == 1
+
+
+def test_every_row_is_written_whole_with_its_own_key(town, compose):
+    """The fan-out writes column by column: each row still gets its own idempotency key, the
+    message's lane, its resident's language and the defaults of a fresh delivery."""
+    Resident.objects.filter(given_name="次郎").update(preferred_language="en")
+    message = compose()
+    services.fan_out(message)
+    rows = list(Delivery.objects.filter(message=message))
+    assert len({row.key for row in rows}) == len(rows) == 6
+    assert {(row.emergency, row.state, row.attempts, row.claimed_by) for row in rows} == {
+        (False, "queued", 0, "")
+    }
+    due_now = dt.timedelta(seconds=5)
+    assert all(abs(r.next_attempt_at - r.created_at) < due_now and not r.sent_at for r in rows)
+    languages = {r.address: (r.resident.given_name, r.language) for r in rows if r.resident}
+    assert languages["jiro@example.jp"] == ("次郎", "en")
+    assert languages["hana@example.jp"] == ("花", "ja")
+    assert next(row for row in rows if row.channel == "onsite").household_id is None
 
 
 def test_fanning_out_twice_adds_nothing(town, compose):

@@ -167,8 +167,8 @@ def fan_out(message: Message) -> int:
             return 0
         planned = fanout.plan(message, audiences.recipients(message.audience))
         if message.publish_onsite:
-            planned.append(fanout.onsite(message))
-        return fanout.save(planned)
+            planned.append(fanout.onsite())
+        return fanout.save(message, planned)
 
 
 def due_messages(now: dt.datetime | None = None, *, emergency: bool | None = None) -> QuerySet:
@@ -301,5 +301,5 @@ def _renotify(message: Message) -> int:
         if d.channel not in used[d.household_id]
     ]
     covered = {d.household_id for d in fresh}
-    fresh += [fanout.paper(message, h) for h in sorted(waiting - covered) if "paper" not in used[h]]
-    return fanout.save(fresh)
+    fresh += [fanout.paper(h) for h in sorted(waiting - covered) if "paper" not in used[h]]
+    return fanout.save(message, fresh)

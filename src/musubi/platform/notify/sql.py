@@ -1,5 +1,5 @@
-"""One hand-written multi-row INSERT for the hub's two hot paths: a fan-out's outbox rows and
-the worker's attempt log.
+"""Hand-written INSERTs for the hub's two hot paths: a fan-out's outbox rows (column by column)
+and the worker's attempt log (row by row).
 
 Built by the ORM, both cost more CPU than the work they record (a whole-city warning writes
 16,000 rows and logs each email on its own). Names come from the model, every value is a
@@ -50,6 +50,49 @@ def _statement(vendor: str, table: str, columns: tuple[str, ...], rows: int, ski
     tail = " ON CONFLICT DO NOTHING" if skip else ""
     names = ", ".join(quote(column) for column in columns)
     return f"INSERT INTO {quote(table)} ({names}) VALUES {values}{tail}"  # noqa: S608
+
+
+def insert_columns(
+    model: type[Model],
+    columns: Sequence[str],
+    values: Sequence[object],
+    *,
+    skip_conflicts: bool = False,
+) -> None:
+    """Insert rows given column by column: each of ``values`` (ready for the database) is a
+    list with one value per row, or one value for every row. Some columns must be lists.
+
+    On PostgreSQL each list is one array parameter (``UNNEST``), as Django's ``bulk_create``
+    sends them, and each shared value one parameter; elsewhere the rows are assembled for
+    ``insert_rows``.
+    """
+    lists = [v for v in values if isinstance(v, list)]
+    count = len(lists[0])
+    if not count:
+        return
+    if connection.vendor != "postgresql":
+        rows = zip(*(v if isinstance(v, list) else [v] * count for v in values), strict=True)
+        insert_rows(model, columns, list(rows), skip_conflicts=skip_conflicts)
+        return
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    types = [fields[column].db_type(connection).split("(")[0] for column in columns]
+    per_row = [f"(%s)::{t}[]" for t, v in zip(types, values, strict=True) if isinstance(v, list)]
+    names = iter(range(len(per_row)))
+    chosen = [
+        f"u.c{next(names)}" if isinstance(v, list) else f"(%s)::{t}"
+        for t, v in zip(types, values, strict=True)
+    ]
+    aliases = ", ".join(f"c{n}" for n in range(len(per_row)))
+    quote = connection.ops.quote_name
+    statement = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+        f"SELECT {', '.join(chosen)} FROM UNNEST({', '.join(per_row)}) AS u({aliases})"
+        + (" ON CONFLICT DO NOTHING" if skip_conflicts else "")
+    )
+    shared = [v for v in values if not isinstance(v, list)]  # the SELECT comes before UNNEST
+    parameters = shared + [v for v in values if isinstance(v, list)]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, parameters)
 
 
 def _parameter_limit() -> int:
