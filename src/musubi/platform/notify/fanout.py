@@ -3,8 +3,8 @@
 Routine notices go to each person's first available channel (their preference order, else
 ``DEFAULT_ORDER``); emergencies go to every channel they have at once. A household where no
 member has any digital address gets a paper delivery. Rows are inserted with
-``ignore_conflicts`` against the unique (message, channel, address), so running a fan-out twice
-(a crashed worker, a retried task) adds nothing.
+``ON CONFLICT DO NOTHING`` against the unique (message, channel, address), so running a
+fan-out twice (a crashed worker, a retried task) adds nothing.
 """
 
 from __future__ import annotations
