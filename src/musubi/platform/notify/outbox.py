@@ -321,10 +321,8 @@ class Worker:
     def _keep_busy(self, pool, queues: dict[str, deque[Job]], turns: dict) -> None:
         free = {code: list(range(self.senders)) for code in queues}
         running: dict[Future, Flight] = {}
-        while True:
-            self._start(pool, queues, free, turns, running)
-            if not running:
-                return
+        self._start(pool, queues, free, turns, running)
+        while running:
             done, _pending = wait(running, return_when=FIRST_COMPLETED)
             landed = [(running.pop(future), future.result()) for future in done]
             for flight, _results in landed:

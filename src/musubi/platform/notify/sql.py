@@ -66,8 +66,7 @@ def insert_columns(
     sends them, and each shared value one parameter; elsewhere the rows are assembled for
     ``insert_rows``.
     """
-    lists = [v for v in values if isinstance(v, list)]
-    count = len(lists[0])
+    count = len(next(v for v in values if isinstance(v, list)))
     if not count:
         return
     if connection.vendor != "postgresql":
@@ -75,24 +74,25 @@ def insert_columns(
         insert_rows(model, columns, list(rows), skip_conflicts=skip_conflicts)
         return
     fields = {f.column: f for f in model._meta.concrete_fields}
-    types = [fields[column].db_type(connection).split("(")[0] for column in columns]
-    per_row = [f"(%s)::{t}[]" for t, v in zip(types, values, strict=True) if isinstance(v, list)]
-    names = iter(range(len(per_row)))
-    chosen = [
-        f"u.c{next(names)}" if isinstance(v, list) else f"(%s)::{t}"
-        for t, v in zip(types, values, strict=True)
-    ]
-    aliases = ", ".join(f"c{n}" for n in range(len(per_row)))
+    arrays, unnested, shared, chosen = [], [], [], []
+    for column, value in zip(columns, values, strict=True):
+        cast = fields[column].db_type(connection).split("(")[0]  # varchar[], not varchar(20)[]
+        if isinstance(value, list):
+            chosen.append(f"u.c{len(arrays)}")
+            unnested.append(f"(%s)::{cast}[]")
+            arrays.append(value)
+        else:
+            chosen.append(f"(%s)::{cast}")
+            shared.append(value)
     quote = connection.ops.quote_name
+    aliases = ", ".join(f"c{n}" for n in range(len(arrays)))
     statement = (
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
-        f"SELECT {', '.join(chosen)} FROM UNNEST({', '.join(per_row)}) AS u({aliases})"
+        f"SELECT {', '.join(chosen)} FROM UNNEST({', '.join(unnested)}) AS u({aliases})"
         + (" ON CONFLICT DO NOTHING" if skip_conflicts else "")
     )
-    shared = [v for v in values if not isinstance(v, list)]  # the SELECT comes before UNNEST
-    parameters = shared + [v for v in values if isinstance(v, list)]
     with connection.cursor() as cursor:
-        cursor.execute(statement, parameters)
+        cursor.execute(statement, shared + arrays)  # the SELECT's values come before UNNEST's
 
 
 def _parameter_limit() -> int:

@@ -75,7 +75,7 @@ class Channel(ABC):
     def hand_over(self, items: list[Outgoing], ready: Callable[[], bool]) -> list[Result] | None:
         """``send``, once ``ready()`` allows it; None (nothing handed over) when it says no.
 
-        The worker's ``ready`` returns once the sender's previous batch is recorded. A channel
+        The worker's ``ready`` returns once the channel's previous batch is recorded. A channel
         whose provider takes a message in only at a last step (SMTP's final dot) overrides
         this to prepare everything before it first, so that wait costs no time.
         """
