@@ -94,6 +94,7 @@ def axe() -> Callable[[Page], None]:
     checker = Axe()
 
     def check(page: Page) -> None:
+        page.wait_for_load_state()  # a click's navigation may still be loading
         violations = checker.run(page).response["violations"]
         blocking = [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
         assert not blocking, _describe(blocking, page.url)

@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from musubi.citizen.bookings import counter as counter_service
 from musubi.citizen.bookings.models import Booking, Kind, Resource, Status
@@ -91,7 +92,7 @@ def test_resident_books_a_room_pays_and_downloads_the_permit(resident_context, a
     assert booking.status == Status.CONFIRMED and booking.paid_at
     page.goto(f"/bookings/mine/{booking.pk}/")
     axe(page)
-    assert page.get_by_text(words["confirmed"], exact=True).is_visible()
+    expect(page.get_by_text(words["confirmed"], exact=True)).to_be_visible()
     permit = page.request.get(page.get_by_role("link", name=words["permit"]).get_attribute("href"))
     assert permit.ok and permit.headers["content-type"] == "application/pdf"
     assert permit.body().startswith(b"%PDF")
@@ -115,7 +116,7 @@ def test_counter_booking_checked_in_called_and_wait_measured(
     resident.wait_for_url("**/bookings/mine/*/")
     booking = Booking.objects.get(resource=service)
     assert booking.status == Status.CONFIRMED
-    assert resident.locator("figure.booking-qr svg").is_visible()
+    expect(resident.locator("figure.booking-qr svg")).to_be_visible()
     axe(resident)
 
     user, secret = make_staff("bookings.manage")
@@ -127,8 +128,8 @@ def test_counter_booking_checked_in_called_and_wait_measured(
     axe(staff)
     staff.goto(f"/bookings/staff/{service.pk}/queue/")
     axe(staff)
-    assert staff.get_by_role("cell", name=booking.reference).count() == 0  # a row header
-    assert staff.get_by_role("rowheader", name=booking.reference).is_visible()
+    expect(staff.get_by_role("cell", name=booking.reference)).to_have_count(0)  # a row header
+    expect(staff.get_by_role("rowheader", name=booking.reference)).to_be_visible()
     staff.get_by_role("button", name=words["call"]).click()
     axe(staff)
     booking.refresh_from_db()
@@ -138,7 +139,7 @@ def test_counter_booking_checked_in_called_and_wait_measured(
     screen = new_context(language).new_page()
     screen.goto(f"/bookings/{service.pk}/serving/")
     axe(screen)
-    assert screen.locator(".serving-list").get_by_text(booking.reference).is_visible()
+    expect(screen.locator(".serving-list").get_by_text(booking.reference)).to_be_visible()
     staff.goto("/bookings/staff/reports/")
     axe(staff)
     _book_for_a_caller(staff, service, words, axe)
@@ -153,8 +154,8 @@ def _book_for_a_caller(staff, service: Resource, words: dict[str, str], axe) -> 
     staff.locator("#id_holder_phone-1").fill("0265-83-2111")
     staff.locator("#id_party_size-1").fill("9")  # the counter takes two at most
     staff.get_by_role("button", name=words["book"], exact=True).click()
-    assert staff.locator("#refusal-1").is_visible()
-    assert staff.locator("#id_holder_name-1").input_value() == "宮田 花"
+    expect(staff.locator("#refusal-1")).to_be_visible()
+    expect(staff.locator("#id_holder_name-1")).to_have_value("宮田 花")
     axe(staff)
     staff.locator("#id_party_size-1").fill("1")
     staff.get_by_role("button", name=words["book"], exact=True).click()
@@ -172,8 +173,8 @@ def _close_the_day(staff, words: dict[str, str], axe) -> None:
     axe(staff)
     staff.locator("#id_reason").fill("庁舎の停電のため")
     staff.get_by_role("button", name=words["preview"]).click()
-    assert staff.get_by_role("rowheader").count() == 1  # the caller's booking
+    expect(staff.get_by_role("rowheader")).to_have_count(1)  # the caller's booking
     axe(staff)
     staff.get_by_role("button", name=words["confirm"]).click()
-    assert staff.get_by_text("0265-83-2111").is_visible()  # to tell by phone
+    expect(staff.get_by_text("0265-83-2111")).to_be_visible()  # to tell by phone
     axe(staff)

@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from musubi.citizen.bookings import checkups
 from musubi.citizen.bookings.models import Booking, Kind, Resource, Status
@@ -86,7 +87,7 @@ def test_resident_applies_is_refused_with_reasons_and_books_a_session(
 
     page.goto("/bookings/checkups/")
     axe(page)
-    assert page.get_by_role("row", name=words["not_for_men"]).count() == 1
+    expect(page.get_by_role("row", name=words["not_for_men"])).to_have_count(1)
     page.get_by_label(words["daicho"], exact=True).check()
     page.get_by_label(words["tokutei"], exact=True).check()
     page.get_by_role("button", name=words["apply"]).click()

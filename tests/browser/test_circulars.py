@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from musubi.community.circulars import leaders, services
 from musubi.platform.accounts.models import User
@@ -116,7 +117,7 @@ def test_the_leader_records_the_returned_paper_sheet(kumi, new_context, live_ser
     page.check(f"#read-{stamped.household_id}")
     page.fill(f"#answer-{slip.household_id}-{comment}", "雨天中止で")
     page.locator("main form button[type=submit]").click()
-    assert page.locator(f"#answer-{slip.household_id}-{attendance}-error").is_visible()
+    expect(page.locator(f"#answer-{slip.household_id}-{attendance}-error")).to_be_visible()
     assert page.locator(f"#read-{stamped.household_id}").is_checked()
     assert page.input_value(f"#answer-{slip.household_id}-{comment}") == "雨天中止で"
     axe(page)

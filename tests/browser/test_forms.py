@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from musubi.platform.accounts.models import User
 from musubi.platform.residents import services as residents
@@ -45,11 +46,11 @@ def test_try_form_passes_axe_on_every_step(linked_page, axe, language):
     page.fill("#f-phone", "12")
     page.locator("main form .actions button[type=submit]").click()
     summary = page.locator(".error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     axe(page)
     summary.locator("a").first.click()
     assert page.evaluate("document.activeElement.id") == "f-phone"
-    assert page.locator("#f-phone").input_value() == "12"
+    expect(page.locator("#f-phone")).to_have_value("12")
 
     page.fill("#f-phone", "0265-83-2111")
     page.check("#f-has_spouse-1")
@@ -57,7 +58,7 @@ def test_try_form_passes_axe_on_every_step(linked_page, axe, language):
     page.wait_for_url("**/forms/try/step/children/")
     axe(page)
     page.locator("button[value='add:children']").click()
-    assert page.locator("#f-children-1-name-family").is_visible()
+    expect(page.locator("#f-children-1-name-family")).to_be_visible()
     axe(page)
     page.locator("button[value='remove:children:1']").click()
     page.check("#f-children-0-living_together-0")

@@ -4,6 +4,7 @@ a marker's popup leads to the feature's page, and axe-core passes the map and li
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from musubi.data.maps import demo
 
@@ -24,7 +25,7 @@ def test_map_draws_layers_and_passes_axe(new_context, axe, layers, language):
     page.locator("#map.leaflet-container").wait_for()
     markers = page.locator("#map path.leaflet-interactive")
     markers.first.wait_for()
-    assert markers.count() == 8  # the 8 demo AEDs, only the ticked layer shown
+    expect(markers).to_have_count(8)  # the 8 demo AEDs, only the ticked layer shown
     axe(page)
     markers.first.click(force=True)
     details = "Details" if language == "en" else "詳しく見る"
@@ -44,7 +45,7 @@ def test_layer_switcher_adds_a_layer_without_reload(page, axe, layers):
 
 def test_list_page_passes_axe(page, axe, layers):
     page.goto("/maps/list/?q=光前寺")
-    assert page.get_by_role("link", name="光前寺").is_visible()
+    expect(page.get_by_role("link", name="光前寺")).to_be_visible()
     axe(page)
 
 
@@ -60,15 +61,15 @@ def test_layer_management_pages_pass_axe(page, axe, layers, make_staff, staff_lo
     page.get_by_label("図形の種類").select_option("Point")
     page.get_by_label("色").fill("red")
     page.get_by_role("button", name="保存する").click()
-    assert page.get_by_text("#0031d8 のように # と6桁の16進数で入力してください。").is_visible()
+    expect(page.get_by_text("#0031d8 のように # と6桁の16進数で入力してください。")).to_be_visible()
     axe(page)  # the form with its errors
     page.get_by_label("色").fill("#336699")
     page.get_by_role("button", name="保存する").click()
     page.wait_for_url("**/maps/staff/layers/")
-    assert page.get_by_role("rowheader", name="掲示板").is_visible()
+    expect(page.get_by_role("rowheader", name="掲示板")).to_be_visible()
     axe(page)
     page.goto("/maps/staff/layers/notice-boards/delete/")
     axe(page)
     page.get_by_role("button", name="削除する").click()
     page.wait_for_url("**/maps/staff/layers/")
-    assert page.get_by_text("所管課のレイヤはまだありません。").is_visible()
+    expect(page.get_by_text("所管課のレイヤはまだありません。")).to_be_visible()

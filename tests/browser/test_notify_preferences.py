@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client
+from playwright.sync_api import expect
 
 from musubi.platform.accounts.models import User
 from musubi.platform.notify.models import NotifyPreference
@@ -76,22 +77,22 @@ def test_choose_channels_add_an_address_and_unlink_line(
 
     page.fill("#new-email", "not-an-address")
     page.get_by_role("button", name=text["send"]).click()
-    assert page.locator("#new-email").input_value() == "not-an-address"
-    assert page.locator("#new-email-error").is_visible()
+    expect(page.locator("#new-email")).to_have_value("not-an-address")
+    expect(page.locator("#new-email-error")).to_be_visible()
     axe(page)
 
     mobile = ContactPoint.objects.get(kind="mobile")
     page.fill(f"#code-{mobile.pk}", "12345")
     page.get_by_role("button", name=text["code"]).click()
-    assert page.locator(f"#code-{mobile.pk}").input_value() == "12345"
-    assert page.locator(f"#code-error-{mobile.pk}").is_visible()
+    expect(page.locator(f"#code-{mobile.pk}")).to_have_value("12345")
+    expect(page.locator(f"#code-error-{mobile.pk}")).to_be_visible()
     axe(page)
 
     page.select_option("#rank-email", "1")
     page.select_option("#rank-line", "1")
     page.get_by_role("button", name=text["save"]).click()
-    assert page.locator("#choice-error").is_visible()
-    assert page.locator("#rank-email").input_value() == "1"
+    expect(page.locator("#choice-error")).to_be_visible()
+    expect(page.locator("#rank-email")).to_have_value("1")
     axe(page)
 
     for position, code in enumerate(["line", "webpush", "email", "sms"], 1):
@@ -99,11 +100,11 @@ def test_choose_channels_add_an_address_and_unlink_line(
     for box in page.get_by_role("checkbox").all():
         box.check()
     page.get_by_role("button", name=text["save"]).click()
-    assert page.locator(".messages").is_visible()
+    expect(page.locator(".messages")).to_be_visible()
     assert NotifyPreference.objects.get().opted_out == ["email", "line", "sms", "webpush"]
     axe(page)
 
     page.get_by_role("button", name=text["unlink"]).click()
     assert not ContactPoint.objects.filter(kind="line").exists()
-    assert page.get_by_role("button", name=text["unlink"]).count() == 0
+    expect(page.get_by_role("button", name=text["unlink"])).to_have_count(0)
     axe(page)

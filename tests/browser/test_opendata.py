@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from musubi.data.opendata import services
 from musubi.data.opendata.models import Organization
@@ -43,5 +44,5 @@ def test_catalogue_and_dataset_pages_pass_axe(new_context, axe, published, langu
     title = "Evacuation sites" if language == "en" else "指定緊急避難場所"
     page.get_by_role("link", name=title).click()
     page.wait_for_url("**/opendata/dataset/shelters/")
-    assert page.get_by_role("cell", name="赤穂小学校").is_visible()
+    expect(page.get_by_role("cell", name="赤穂小学校")).to_be_visible()
     axe(page)

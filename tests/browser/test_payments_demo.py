@@ -4,6 +4,7 @@ refund part of it after the confirmation step. axe checks every page, in ja and 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from musubi.platform.accounts.models import User
 from musubi.platform.payments import services
@@ -30,10 +31,11 @@ def test_resident_pays_on_the_demo_page_and_gets_the_receipt(resident_context, a
     axe(page)
     page.get_by_role("button", name="支払に進む" if language == "ja" else "Go to payment").click()
     page.wait_for_url(f"**/payments/demo/{payment.reference}/")
-    assert page.get_by_text("デモ" if language == "ja" else "demo", exact=False).first.is_visible()
+    demo_notice = page.get_by_text("デモ" if language == "ja" else "demo", exact=False)
+    expect(demo_notice.first).to_be_visible()
     axe(page)
     page.get_by_role("button", name="支払う（デモ）" if language == "ja" else "Pay (demo)").click()
-    assert page.locator(".field__error").is_visible()  # no outcome chosen: said, nothing paid
+    expect(page.locator(".field__error")).to_be_visible()  # no outcome chosen: said, nothing paid
     axe(page)
     succeed = "成功するカード（デモ）" if language == "ja" else "A card that succeeds (demo)"
     page.get_by_label(succeed).check()

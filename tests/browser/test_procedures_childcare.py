@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.test import Client
 from django.utils import translation
 from PIL import Image
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from musubi.citizen.procedures.demo import load_catalogue
 from musubi.citizen.procedures.models import Application, Status
@@ -117,7 +117,7 @@ def _fill_answers(page: Page, tmp_path: Path, axe) -> None:
     """Every step of the form, from the claimant to the consent, as a first-time applicant."""
     page.wait_for_url(re.compile(r".*/form/claimant/$"))
     assert "駒ヶ根 花子" in _main(page)  # from the registry, shown, not an input
-    assert page.locator("input[name^='f-claimant_name']").count() == 0
+    expect(page.locator("input[name^='f-claimant_name']")).to_have_count(0)
     axe(page)
     page.fill("#f-claimant_phone", "0265-83-2111")
     page.check("#f-pension-0")
@@ -127,7 +127,7 @@ def _fill_answers(page: Page, tmp_path: Path, axe) -> None:
     _next(page, "children", axe)
     children = _main(page)
     assert "駒ヶ根 一郎" in children and "駒ヶ根 さくら" in children
-    assert page.locator("input[name^='f-children-'][name*='-name']").count() == 0
+    expect(page.locator("input[name^='f-children-'][name*='-name']")).to_have_count(0)
     for row in (0, 1):
         page.check(f"#f-children-{row}-relationship-0")
         page.check(f"#f-children-{row}-living_together-0")
@@ -158,7 +158,7 @@ def _sign_and_submit(page: Page, city, tmp_path: Path, axe) -> bytes:
     attached = _main(page)
     assert "フォームで添付済み：保険証.png" in attached or "Attached in the form" in attached
     assert "通帳.png" in attached
-    assert page.locator("#upload-identity_document, #upload-bank_document").count() == 0
+    expect(page.locator("#upload-identity_document, #upload-bank_document")).to_have_count(0)
     page.locator("main form button[type=submit]:not([name])").click()
     page.wait_for_url(re.compile(r".*/signature/$"))
     axe(page)
@@ -183,7 +183,7 @@ def _staff_act(page: Page, to_status: str, axe, message: str = "") -> None:
         page.fill("#action-message", message)
     page.locator("main form[action$='/act/'] button[type=submit]").click()
     page.wait_for_url(re.compile(r".*/procedures/staff/\d+/$"))
-    assert page.locator(f"#to-{to_status}").count() == 0  # done, no longer offered
+    expect(page.locator(f"#to-{to_status}")).to_have_count(0)  # done, no longer offered
     axe(page)
 
 
@@ -252,7 +252,7 @@ def test_child_allowance_online(
     detail = _main(staff)
     assert "7654321" in detail and "駒ヶ根 一郎" in detail and "駒ヶ根 さくら" in detail
     assert staff.locator("main .signature-result--valid").count() >= 1
-    assert staff.locator("main .signature-result--invalid").count() == 0
+    expect(staff.locator("main .signature-result--invalid")).to_have_count(0)
     for status in (Status.RECEIVED, Status.IN_REVIEW, Status.APPROVED, Status.COMPLETED):
         _staff_act(staff, status, axe)
     application.refresh_from_db()

@@ -11,6 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.utils import translation
 from PIL import Image
+from playwright.sync_api import expect
 
 from musubi.citizen.procedures import services
 from musubi.citizen.procedures.models import Application, Procedure, Status
@@ -86,7 +87,7 @@ def test_apply_correct_and_complete(resident_context, axe, setup_city, tmp_path,
     page.fill("input[name='f-birthdate']", "平成元年2月1日")
     page.fill("input[name='f-copies']", "2")
     page.locator("main form button[type='submit']").last.click()
-    assert page.locator("input[name='f-applicant_kana-family']").input_value() == "Komagane"
+    expect(page.locator("input[name='f-applicant_kana-family']")).to_have_value("Komagane")
     axe(page)  # the error page
     page.fill("input[name='f-applicant_kana-family']", "コマガネ")
     page.locator("main form button[type='submit']").last.click()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import NoReverseMatch, resolve, reverse
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -127,6 +128,6 @@ def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(page):
     page.keyboard.press("Tab")
     focused = page.evaluate("[document.activeElement.className, document.activeElement.hash]")
     assert focused == ["skip-link", "#main"]
-    assert page.locator(".skip-link").is_visible()
+    expect(page.locator(".skip-link")).to_be_visible()
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
