@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter
+from dataclasses import replace
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from pathlib import Path
@@ -216,3 +217,41 @@ def test_a_busy_mailbox_is_tried_again_and_an_unknown_one_is_not():
         refusing.stop()
     assert busy.outcome == Outcome.FAILED_TEMPORARY and "450" in busy.detail
     assert unknown.outcome == Outcome.FAILED_PERMANENT and "550" in unknown.detail
+
+
+def test_a_server_closing_at_rcpt_delays_that_one_and_the_next_goes_out_on_a_new_connection():
+    class Closing(Mailbox):
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if address.startswith("r1@"):
+                return "421 closing, try later"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+    mailbox = Closing()
+    closing = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    closing.start()
+    try:
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+                               EMAIL_HOST="127.0.0.1", EMAIL_PORT=closing.port):  # fmt: skip
+            channel = EmailChannel()
+            later, sent = channel.send([_plain(1), _plain(2)])
+            channel.close()
+    finally:
+        closing.stop()
+    assert later.outcome == Outcome.FAILED_TEMPORARY and "421" in later.detail
+    assert sent.outcome == Outcome.SENT
+    assert [rcpt for rcpt, _m in mailbox.accepted] == ["r2@example.jp"]
+
+
+def test_a_no_on_djangos_own_path_sends_nothing_and_the_next_still_goes(smtp):
+    """A non-ASCII address goes through Django's ``EmailMessage``: it asks ``ready()`` first."""
+    controller, mailbox = smtp
+    unusual = [replace(_plain(n), address=f"r{n}@例え.example") for n in (1, 2)]
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+                           EMAIL_HOST="127.0.0.1", EMAIL_PORT=controller.port):  # fmt: skip
+        channel = EmailChannel()
+        assert channel.hand_over(unusual[:1], lambda: False) is None
+        (result,) = channel.hand_over(unusual[1:], lambda: True)
+        channel.close()
+    assert result.outcome == Outcome.SENT
+    assert [rcpt for rcpt, _m in mailbox.accepted] == ["r2@xn--r8jz45g.example"]

@@ -83,7 +83,10 @@ class EmailChannel(Channel):
             if not self._hand_over(item, self._body(item), ready):
                 return None
         except smtplib.SMTPRecipientsRefused as exc:  # 5xx: never; 4xx (mailbox busy): later
-            permanent = all(code >= 500 for code, _reply in exc.recipients.values())
+            codes = [code for code, _reply in exc.recipients.values()]
+            if 421 in codes:  # the server is closing: the next message needs a new connection
+                self.close()
+            permanent = all(code >= 500 for code in codes)
             outcome = Outcome.FAILED_PERMANENT if permanent else Outcome.FAILED_TEMPORARY
             return Result(item.delivery_id, outcome, _smtp_detail(exc))
         except (smtplib.SMTPException, OSError) as exc:
