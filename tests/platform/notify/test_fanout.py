@@ -4,9 +4,10 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from musubi.platform.notify import audiences, services
-from musubi.platform.notify.models import Delivery, MessageState, NotifyPreference
+from musubi.platform.notify import audiences, fanout, outbox, services
+from musubi.platform.notify.models import Delivery, Message, MessageState, NotifyPreference
 from musubi.platform.residents import services as residents
 from musubi.platform.residents.models import ContactPoint, Resident
 
@@ -62,6 +63,42 @@ def test_fanning_out_twice_adds_nothing(town, compose):
     message.save()
     services.fan_out(message)  # a retried fan-out restores the missing row only
     assert Delivery.objects.count() == count
+
+
+def test_a_fan_out_cut_short_is_sent_from_and_taken_up_once_its_hold_lapses(
+    town, compose, monkeypatch
+):
+    """The rows commit in chunks. A fan-out that dies after its first chunk leaves the message
+    FANNING_OUT: workers send what was written, ``finish_sent`` keeps the message open, nobody
+    takes it up while it is held, and once the hold lapses the next dispatch writes the rest."""
+    message = compose()
+    monkeypatch.setattr(fanout, "CHUNK", 2)
+    save = fanout.save
+
+    def killed_after_the_first_chunk(message, planned):
+        if Delivery.objects.filter(message=message).exists():
+            raise RuntimeError("worker killed")
+        return save(message, planned)
+
+    monkeypatch.setattr(fanout, "save", killed_after_the_first_chunk)
+    with pytest.raises(RuntimeError):
+        services.fan_out(message)
+    monkeypatch.setattr(fanout, "save", save)
+    first = set(Delivery.objects.filter(message=message).values_list("id", flat=True))
+    assert len(first) == 2
+    assert outbox.Worker(emergency=False).drain() == 2
+    services.finish_sent()
+    message.refresh_from_db()
+    assert message.state == MessageState.FANNING_OUT
+    assert services.dispatch_due() == 0  # still held by the fan-out that died
+
+    Message.objects.filter(pk=message.pk).update(fanning_out_until=timezone.now())
+    assert services.dispatch_due() == 6
+    message.refresh_from_db()
+    assert (message.state, message.fanning_out_until) == (MessageState.SENDING, None)
+    rows = Delivery.objects.filter(message=message)
+    assert rows.count() == 6  # 3 email, 2 paper, 1 onsite: nothing twice
+    assert set(rows.filter(state="sent").values_list("id", flat=True)) == first
 
 
 @pytest.mark.parametrize(

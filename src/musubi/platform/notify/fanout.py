@@ -4,7 +4,8 @@ Routine notices go to each person's first available channel (their preference or
 ``DEFAULT_ORDER``); emergencies go to every channel they have at once. A household where no
 member has any digital address gets a paper delivery. Rows are inserted with
 ``ON CONFLICT DO NOTHING`` against the unique (message, channel, address), so running a
-fan-out twice (a crashed worker, a retried task) adds nothing.
+fan-out twice (a crashed worker, a retried task) adds nothing; ``services.fan_out`` relies on
+that to commit them in chunks and to take up a fan-out that stopped midway.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from musubi.platform.residents import services as residents
 from musubi.platform.residents.models import Resident
 
 DEFAULT_ORDER = ("line", "webpush", "email", "sms")
+#: Rows per committed chunk of a fan-out: small enough that workers start within a fraction of
+#: a second, large enough that a whole-city warning needs only a handful of commits.
+CHUNK = 2000
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,7 @@ class Template(models.Model):
 class MessageState(models.TextChoices):
     AWAITING_APPROVAL = "awaiting_approval", _("承認待ち")
     SCHEDULED = "scheduled", _("送信予定")
+    FANNING_OUT = "fanning_out", _("配信先を作成中")
     SENDING = "sending", _("送信中")
     SENT = "sent", _("送信済み")
     CANCELLED = "cancelled", _("取消")
@@ -83,6 +84,9 @@ class Message(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     fanned_out_at = models.DateTimeField(null=True, blank=True)
+    #: While FANNING_OUT: the fan-out in progress holds the message until then (renewed with
+    #: every chunk); past it, the fan-out stopped midway and the next one takes it up.
+    fanning_out_until = models.DateTimeField(null=True, blank=True)
     renotified_at = models.DateTimeField(null=True, blank=True)
     source = models.CharField(max_length=60, blank=True)  # e.g. "procedures", "api", "staff"
 

@@ -15,11 +15,11 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from musubi.platform.notify import audiences, fanout
+from musubi.platform.notify import audiences, fanout, outbox
 from musubi.platform.notify.models import (
     AckMethod,
     Acknowledgement,
@@ -158,22 +158,47 @@ def _wake_worker(emergency: bool) -> None:
 
 
 def fan_out(message: Message) -> int:
-    """Write the outbox rows of a due message in one transaction (all or nothing)."""
-    with transaction.atomic():
-        taken = Message.objects.filter(pk=message.pk, state=MessageState.SCHEDULED).update(
-            state=MessageState.SENDING, fanned_out_at=timezone.now()
-        )
-        if not taken:
-            return 0
-        planned = fanout.plan(message, audiences.recipients(message.audience))
-        if message.publish_onsite:
-            planned.append(fanout.onsite())
-        return fanout.save(message, planned)
+    """Write the outbox rows of a due message; how many were planned (0: not ours to write).
+
+    The rows are committed in chunks, so workers send the first while the rest are written: in
+    a whole-city warning that brought the first emails forward by most of a second. Until the
+    last chunk the message stays FANNING_OUT, out of ``finish_sent``'s reach; a fan-out that
+    stopped midway is taken up again once its hold lapses, and rows already written are skipped.
+    """
+    if not _hold_for_fan_out(message):
+        return 0
+    planned = fanout.plan(message, audiences.recipients(message.audience))
+    if message.publish_onsite:
+        planned.append(fanout.onsite())
+    for start in range(0, len(planned), fanout.CHUNK):
+        with transaction.atomic():
+            fanout.save(message, planned[start : start + fanout.CHUNK])
+            _fanning_out(message).update(fanning_out_until=timezone.now() + outbox.lease())
+    _fanning_out(message).update(state=MessageState.SENDING, fanning_out_until=None)
+    return len(planned)
+
+
+def _fanning_out(message: Message) -> QuerySet:
+    return Message.objects.filter(pk=message.pk, state=MessageState.FANNING_OUT)
+
+
+def _hold_for_fan_out(message: Message) -> bool:
+    """Take a due message, or one whose fan-out stopped midway (its hold lapsed)."""
+    now = timezone.now()
+    hold = now + outbox.lease()
+    due = Message.objects.filter(pk=message.pk, state=MessageState.SCHEDULED)
+    if due.update(state=MessageState.FANNING_OUT, fanned_out_at=now, fanning_out_until=hold):
+        return True
+    stalled = _fanning_out(message).filter(fanning_out_until__lt=now)
+    return bool(stalled.update(fanning_out_until=hold))
 
 
 def due_messages(now: dt.datetime | None = None, *, emergency: bool | None = None) -> QuerySet:
+    """Scheduled messages whose time has come, and fan-outs that stopped midway."""
+    now = now or timezone.now()
     due = Message.objects.filter(
-        state=MessageState.SCHEDULED, scheduled_at__lte=now or timezone.now()
+        Q(state=MessageState.SCHEDULED, scheduled_at__lte=now)
+        | Q(state=MessageState.FANNING_OUT, fanning_out_until__lt=now)
     )
     return due if emergency is None else due.filter(emergency=emergency)
 
@@ -272,7 +297,7 @@ def renotify_due(now: dt.datetime | None = None) -> int:
         needs_ack=True,
         renotify_after_minutes__isnull=False,
         renotified_at__isnull=True,
-        fanned_out_at__isnull=False,
+        state__in=[MessageState.SENDING, MessageState.SENT],  # every first delivery written
     )
     for message in candidates:
         if message.fanned_out_at + dt.timedelta(minutes=message.renotify_after_minutes) > now:
