@@ -200,21 +200,27 @@ def test_the_final_dot_waits_for_the_worker_and_a_no_leaves_nothing(smtp):
     assert body.splitlines()[0] == ".first line starts with a dot"  # stuffed, then unstuffed
 
 
+def _send_two_through(mailbox: Mailbox) -> list:
+    """r1 and r2 through one channel, to a server run by ``mailbox``."""
+    server = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    server.start()
+    try:
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+                               EMAIL_HOST="127.0.0.1", EMAIL_PORT=server.port):  # fmt: skip
+            channel = EmailChannel()
+            results = channel.send([_plain(1), _plain(2)])
+            channel.close()
+    finally:
+        server.stop()
+    return results
+
+
 def test_a_busy_mailbox_is_tried_again_and_an_unknown_one_is_not():
     class Refusing(Mailbox):
         async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
             return "450 mailbox busy" if address.startswith("r1@") else "550 no such user"
 
-    refusing = Controller(Refusing(), hostname="127.0.0.1", port=free_port())
-    refusing.start()
-    try:
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-                               EMAIL_HOST="127.0.0.1", EMAIL_PORT=refusing.port):  # fmt: skip
-            channel = EmailChannel()
-            busy, unknown = channel.send([_plain(1), _plain(2)])
-            channel.close()
-    finally:
-        refusing.stop()
+    busy, unknown = _send_two_through(Refusing())
     assert busy.outcome == Outcome.FAILED_TEMPORARY and "450" in busy.detail
     assert unknown.outcome == Outcome.FAILED_PERMANENT and "550" in unknown.detail
 
@@ -228,16 +234,7 @@ def test_a_server_closing_at_rcpt_delays_that_one_and_the_next_goes_out_on_a_new
             return "250 OK"
 
     mailbox = Closing()
-    closing = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    closing.start()
-    try:
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-                               EMAIL_HOST="127.0.0.1", EMAIL_PORT=closing.port):  # fmt: skip
-            channel = EmailChannel()
-            later, sent = channel.send([_plain(1), _plain(2)])
-            channel.close()
-    finally:
-        closing.stop()
+    later, sent = _send_two_through(mailbox)
     assert later.outcome == Outcome.FAILED_TEMPORARY and "421" in later.detail
     assert sent.outcome == Outcome.SENT
     assert [rcpt for rcpt, _m in mailbox.accepted] == ["r2@example.jp"]
