@@ -5,6 +5,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.urls import reverse
 
+from musubi.platform.accounts.models import Role
 from musubi.platform.audit.models import AuditRecord
 from musubi.platform.notify import outbox, reach, services
 from musubi.platform.notify.models import Acknowledgement, Delivery, Message, MessageState
@@ -96,6 +97,69 @@ def test_a_template_with_a_bad_placeholder_is_refused_on_the_page(sender):
         "body_ja": "{date}と{place}",
     }).content.decode()  # fmt: skip
     assert "ja：差し込み項目「{place}」は定義されていません。" in page
+
+
+def _edited(template, **changes) -> dict:
+    """The edit form as a staff member would send it: every field, some changed."""
+    form = {"name": template.name, "subject_ja": template.subjects["ja"],
+            "body_ja": template.bodies["ja"], "subject_en": template.subjects.get("en", ""),
+            "body_en": template.bodies.get("en", "")}  # fmt: skip
+    return form | changes
+
+
+def test_a_template_is_edited_and_composed_messages_keep_their_text(sender, template, compose):
+    composed = compose()
+    template.subjects["pt"], template.bodies["pt"] = "Corte de água ({date})", "{area}: {date}."
+    template.save()  # a language the form does not show
+    url = reverse("notify:staff_template_edit", args=[template.code])
+    assert "断水のお知らせ（{date}）" in sender.get(url).content.decode()
+    changed = _edited(template, subject_ja="【断水】{area}（{date}）", code="renamed",
+                      placeholders="date")  # fmt: skip
+    assert sender.post(url, changed).status_code == 302
+    template.refresh_from_db()
+    assert (template.code, template.placeholders) == ("water-stop", ["date", "area"])  # fixed
+    assert template.subjects == {"ja": "【断水】{area}（{date}）", "en": "Water outage ({date})",
+                                 "pt": "Corte de água ({date})"}  # fmt: skip
+    composed.refresh_from_db()
+    assert composed.rendered["ja"]["subject"] == "断水のお知らせ（6月1日）"
+
+
+def test_an_edit_with_a_bad_placeholder_is_refused_and_what_was_typed_kept(sender, template):
+    url = reverse("notify:staff_template_edit", args=[template.code])
+    page = sender.post(url, _edited(template, body_ja="{date}と{place}")).content.decode()
+    assert "ja：差し込み項目「{place}」は定義されていません。" in page
+    assert "{date}と{place}" in page
+    template.refresh_from_db()
+    assert template.bodies["ja"] == "{date}に{area}で断水します。"
+
+
+def test_a_reworded_pre_approved_template_loses_its_approval_unless_the_editor_may_approve(
+    make_staff, signed_in, template
+):
+    template.emergency_approved = True
+    template.save()
+    url = reverse("notify:staff_template_edit", args=[template.code])
+    clerk = signed_in(make_staff("somu", "notify.send"))
+    clerk.post(url, _edited(template, name="断水（改）"))
+    template.refresh_from_db()
+    assert (template.name, template.emergency_approved) == ("断水（改）", True)
+    clerk.post(url, _edited(template, body_ja="{date}、{area}の水道が止まります。"))
+    template.refresh_from_db()
+    assert not template.emergency_approved
+    chief = signed_in(make_staff("somu", "notify.send", "notify.emergency", role=Role.SUPERVISOR))
+    chief.post(url, _edited(template, body_ja="{area}で{date}に断水。", emergency_approved="on"))
+    template.refresh_from_db()
+    assert template.emergency_approved and template.bodies["ja"] == "{area}で{date}に断水。"
+
+
+def test_another_departments_template_is_not_editable(sender, template):
+    from musubi.platform.accounts.models import Department
+
+    template.department = Department.objects.create(code="kodomo", name="こども課")
+    template.save()
+    url = reverse("notify:staff_template_edit", args=[template.code])
+    assert sender.get(url).status_code == 404
+    assert url not in sender.get(reverse("notify:staff_choose")).content.decode()
 
 
 def test_reach_deliveries_csv_and_the_paper_list(sender, sent, town):

@@ -25,6 +25,10 @@ SEGMENT_CHOICES = [
 ]
 
 
+#: The languages a template form shows; a template may hold more (from an app's data file).
+FORM_LANGUAGES = {"ja", "en"}
+
+
 class TemplateForm(forms.Form):
     code = forms.SlugField(label=_("コード（英数字）"), max_length=60)
     name = forms.CharField(label=_("名称"), max_length=120)
@@ -37,9 +41,20 @@ class TemplateForm(forms.Form):
     body_en = forms.CharField(label=_("本文（英語）"), widget=forms.Textarea, required=False)
     emergency_approved = forms.BooleanField(label=_("緊急時の事前承認済み"), required=False)
 
+    def __init__(self, *args, template: Template | None = None, **kwargs) -> None:
+        """With ``template``: its edit form, the code and placeholders fixed (apps and messages
+        refer to the one, and fill in the other by name)."""
+        if template is not None:
+            kwargs.setdefault("initial", _initial(template))
+        super().__init__(*args, **kwargs)
+        self.template = template
+        if template is not None:  # apps fill the placeholders of their templates by name
+            self.fields["code"].disabled = True
+            self.fields["placeholders"].disabled = True
+
     def clean_code(self) -> str:
         code = self.cleaned_data["code"]
-        if Template.objects.filter(code=code).exists():
+        if self.template is None and Template.objects.filter(code=code).exists():
             raise ValidationError(_("このコードは使われています。"))
         return code
 
@@ -54,10 +69,21 @@ class TemplateForm(forms.Form):
             )
         return names
 
-    def texts(self) -> tuple[dict[str, str], dict[str, str]]:
+    def changes(self) -> dict:
+        """The template's fields as entered, the code aside."""
+        subjects, bodies = self.texts()
         data = self.cleaned_data
-        subjects = {"ja": data["subject_ja"]}
-        bodies = {"ja": data["body_ja"]}
+        return {"name": data["name"], "subjects": subjects, "bodies": bodies,
+                "placeholders": data["placeholders"],
+                "emergency_approved": data.get("emergency_approved", False)}  # fmt: skip
+
+    def texts(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Per language; an edited template keeps the languages this form does not show."""
+        data = self.cleaned_data
+        kept = self.template.subjects.keys() - FORM_LANGUAGES if self.template else ()
+        subjects = {language: self.template.subjects[language] for language in kept}
+        bodies = {language: self.template.bodies.get(language, "") for language in kept}
+        subjects["ja"], bodies["ja"] = data["subject_ja"], data["body_ja"]
         if data.get("body_en") or data.get("subject_en"):
             subjects["en"], bodies["en"] = data.get("subject_en", ""), data.get("body_en", "")
         return subjects, bodies
@@ -68,6 +94,20 @@ class TemplateForm(forms.Form):
             subjects, bodies = self.texts()
             check_template(subjects, bodies, data["placeholders"])
         return data
+
+
+def _initial(template: Template) -> dict:
+    texts = {
+        f"{part}_{language}": text
+        for part, by_language in (("subject", template.subjects), ("body", template.bodies))
+        for language, text in by_language.items()
+    }
+    return texts | {
+        "code": template.code,
+        "name": template.name,
+        "placeholders": ", ".join(template.placeholders),
+        "emergency_approved": template.emergency_approved,
+    }
 
 
 class ComposeForm(forms.Form):

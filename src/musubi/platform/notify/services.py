@@ -45,6 +45,21 @@ def save_template(template: Template) -> Template:
     return template
 
 
+def edit_template(template: Template, changes: dict[str, Any], *, may_approve: bool) -> Template:
+    """Change a template's name, texts or placeholders. Messages already composed keep their
+    own text. A pre-approved emergency text changed by someone who may not approve emergencies
+    loses its approval: the approval was given to the words, not to the template's code."""
+    texts = ("subjects", "bodies", "placeholders")
+    reworded = any(changes[name] != getattr(template, name) for name in texts)
+    for name in ("name", *texts):
+        setattr(template, name, changes[name])
+    if may_approve:
+        template.emergency_approved = changes["emergency_approved"]
+    elif reworded:
+        template.emergency_approved = False
+    return save_template(template)
+
+
 def render_all(template: Template, values: dict[str, Any]) -> dict[str, dict[str, str]]:
     """Subject and body in every language the template has."""
     check_values(template.placeholders, values)

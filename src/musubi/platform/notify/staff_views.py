@@ -47,28 +47,48 @@ def message_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required("notify.send")
 def template_new(request: HttpRequest) -> HttpResponse:
-    may_emergency = accounts.has_permission(request.user, "notify.emergency")
-    form = TemplateForm(request.POST or None)
-    if not may_emergency:
-        del form.fields["emergency_approved"]
+    form = _template_form(request)
     if request.method == "POST" and form.is_valid():
-        subjects, bodies = form.texts()
-        services.save_template(
-            Template(
-                code=form.cleaned_data["code"], name=form.cleaned_data["name"],
-                subjects=subjects, bodies=bodies, placeholders=form.cleaned_data["placeholders"],
-                emergency_approved=form.cleaned_data.get("emergency_approved", False),
-                department=accounts.departments_granting(request.user, "notify.send")[0],
-            )
-        )  # fmt: skip
+        department = accounts.departments_granting(request.user, "notify.send")[0]
+        code = form.cleaned_data["code"]
+        services.save_template(Template(code=code, department=department, **form.changes()))
         messages.success(request, _("テンプレートを保存しました。"))
         return redirect("notify:staff_choose")
     return render(request, "notify/staff/template_form.html", {"form": form})
 
 
 @staff_required("notify.send")
+def template_edit(request: HttpRequest, code: str) -> HttpResponse:
+    template = get_object_or_404(_editable(request), code=code)
+    form = _template_form(request, template)
+    if request.method == "POST" and form.is_valid():
+        may_approve = "emergency_approved" in form.fields
+        services.edit_template(template, form.changes(), may_approve=may_approve)
+        messages.success(request, _("テンプレートを保存しました。"))
+        return redirect("notify:staff_choose")
+    context = {"form": form, "template": template}
+    return render(request, "notify/staff/template_form.html", context)
+
+
+def _template_form(request: HttpRequest, template: Template | None = None) -> TemplateForm:
+    """Only those who may send emergencies see (and set) a template's pre-approval."""
+    form = TemplateForm(request.POST or None, template=template)
+    if not accounts.has_permission(request.user, "notify.emergency"):
+        del form.fields["emergency_approved"]
+    return form
+
+
+def _editable(request: HttpRequest) -> QuerySet[Template]:
+    """The templates of the departments whose role grants ``notify.send``, and the shared ones."""
+    departments = accounts.departments_granting(request.user, "notify.send")
+    return Template.objects.filter(Q(department__in=departments) | Q(department__isnull=True))
+
+
+@staff_required("notify.send")
 def choose(request: HttpRequest) -> HttpResponse:
-    return render(request, "notify/staff/choose.html", {"templates": Template.objects.all()})
+    editable = set(_editable(request).values_list("pk", flat=True))
+    context = {"templates": Template.objects.all(), "editable": editable}
+    return render(request, "notify/staff/choose.html", context)
 
 
 @staff_required("notify.send")

@@ -13,6 +13,9 @@ urlpatterns = [
     path("ack/<str:token>/", public_views.acknowledge, name="ack"),
     path("staff/", staff_views.message_list, name="staff_messages"),
     path("staff/templates/new/", staff_views.template_new, name="staff_template_new"),
+    path(
+        "staff/templates/<slug:code>/edit/", staff_views.template_edit, name="staff_template_edit"
+    ),
     path("staff/new/", staff_views.choose, name="staff_choose"),
     path("staff/new/<slug:code>/", staff_views.compose, name="staff_compose"),
     path("staff/<int:pk>/", staff_views.message_detail, name="staff_message"),
