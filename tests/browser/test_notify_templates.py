@@ -1,5 +1,5 @@
 """A template edited in a real browser: chosen from the list, refused with what was typed kept,
-then saved; axe-core passes each page."""
+then saved; axe-core passes each page, and the message list with its filters."""
 
 from __future__ import annotations
 
@@ -37,3 +37,6 @@ def test_a_template_is_edited_refused_then_saved(page, axe, make_staff, staff_lo
     page.wait_for_url("**/notices/staff/new/")
     expect(page.get_by_text("テンプレートを保存しました。")).to_be_visible()
     assert Template.objects.get().bodies == {"ja": "{date}は断水です。"}
+    page.goto("/notices/staff/?q=断水&emergency=1")
+    expect(page.get_by_text("条件に合うお知らせはありません。")).to_be_visible()
+    axe(page)  # the message list's filters

@@ -162,6 +162,26 @@ def test_another_departments_template_is_not_editable(sender, template):
     assert url not in sender.get(reverse("notify:staff_choose")).content.decode()
 
 
+def test_the_message_list_finds_by_subject_or_audience_state_and_emergency(sender, compose):
+    water = compose(audience={"kind": "district", "district": "nakazawa", "district_name": "中沢"})
+    english = compose(values={"date": "1 June", "area": "Higashi"})
+    urgent = compose(emergency=True)
+    Message.objects.filter(pk=english.pk).update(state=MessageState.SENT)
+    url = reverse("notify:staff_messages")
+
+    def found(**query) -> set[int]:
+        return {m.pk for m in sender.get(url, query).context["page"]}
+
+    assert found() == {water.pk, english.pk, urgent.pk}
+    assert found(q="中沢") == {water.pk}  # the audience
+    assert found(q="water outage (1 june") == {english.pk}  # the English subject, any case
+    assert found(state="sent") == {english.pk}
+    assert found(emergency="1") == {urgent.pk}
+    assert found(q="6月1日", state="bogus") == {water.pk, urgent.pk}  # an unknown state: ignored
+    page = sender.get(url, {"q": "該当なし"}).content.decode()
+    assert "条件に合うお知らせはありません。" in page and 'value="該当なし"' in page
+
+
 def test_reach_deliveries_csv_and_the_paper_list(sender, sent, town):
     detail = sender.get(reverse("notify:staff_message", args=[sent.pk])).content.decode()
     assert "到達率 50.0%（2 / 4 世帯、受取確認 0 世帯）" in detail

@@ -24,7 +24,13 @@ from musubi.platform.audit.models import Action
 from musubi.platform.audit.services import Subject, record
 from musubi.platform.notify import reach, services
 from musubi.platform.notify.forms import ComposeForm, TemplateForm
-from musubi.platform.notify.models import Delivery, DeliveryState, Message, Template
+from musubi.platform.notify.models import (
+    Delivery,
+    DeliveryState,
+    Message,
+    MessageState,
+    Template,
+)
 
 PAGE_SIZE = 50
 PURPOSE = "お知らせの配信管理"
@@ -41,8 +47,28 @@ def _message(request: HttpRequest, pk: int) -> Message:
 
 @staff_required("notify.view")
 def message_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(_visible(request), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "notify/staff/messages.html", {"page": page})
+    page = Paginator(_filtered(_visible(request), request), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"page": page, "states": MessageState.choices, "query": query.urlencode()}
+    return render(request, "notify/staff/messages.html", context)
+
+
+def _filtered(messages: QuerySet[Message], request: HttpRequest) -> QuerySet[Message]:
+    """By words of the subject (Japanese or English) or the audience, state, and emergencies."""
+    if q := request.GET.get("q", "").strip():
+        messages = messages.filter(
+            Q(rendered__ja__subject__icontains=q)
+            | Q(rendered__en__subject__icontains=q)
+            | Q(audience_label__icontains=q)
+        )
+    if (state := request.GET.get("state")) in MessageState.values:
+        messages = messages.filter(state=state)
+    if request.GET.get("emergency"):
+        messages = messages.filter(emergency=True)
+    return messages
 
 
 @staff_required("notify.send")
