@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from musubi.platform.accounts.models import Role
 from musubi.platform.audit.models import AuditRecord
-from musubi.platform.notify import outbox, reach, services
+from musubi.platform.notify import outbox, reach, services, staff_views
 from musubi.platform.notify.models import Acknowledgement, Delivery, Message, MessageState
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -162,7 +162,9 @@ def test_another_departments_template_is_not_editable(sender, template):
     assert url not in sender.get(reverse("notify:staff_choose")).content.decode()
 
 
-def test_the_message_list_finds_by_subject_or_audience_state_and_emergency(sender, compose):
+def test_the_message_list_finds_by_subject_or_audience_state_and_emergency(
+    sender, compose, monkeypatch
+):
     water = compose(audience={"kind": "district", "district": "nakazawa", "district_name": "中沢"})
     english = compose(values={"date": "1 June", "area": "Higashi"})
     urgent = compose(emergency=True)
@@ -178,6 +180,9 @@ def test_the_message_list_finds_by_subject_or_audience_state_and_emergency(sende
     assert found(state="sent") == {english.pk}
     assert found(emergency="1") == {urgent.pk}
     assert found(q="6月1日", state="bogus") == {water.pk, urgent.pk}  # an unknown state: ignored
+    monkeypatch.setattr(staff_views, "PAGE_SIZE", 1)
+    links = sender.get(url, {"q": "6月1日", "page": "2"}).content.decode()
+    assert 'href="?q=6%E6%9C%881%E6%97%A5&amp;page=1"' in links  # the filter kept, one page
     page = sender.get(url, {"q": "該当なし"}).content.decode()
     assert "条件に合うお知らせはありません。" in page and 'value="該当なし"' in page
 

@@ -50,10 +50,15 @@ def message_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(_filtered(_visible(request), request), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    context = {"page": page, "states": MessageState.choices, "query": _filters(request)}
+    return render(request, "notify/staff/messages.html", context)
+
+
+def _filters(request: HttpRequest) -> str:
+    """The list's filters for its page links (the page itself left out, or links grow)."""
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"page": page, "states": MessageState.choices, "query": query.urlencode()}
-    return render(request, "notify/staff/messages.html", context)
+    return query.urlencode()
 
 
 def _filtered(messages: QuerySet[Message], request: HttpRequest) -> QuerySet[Message]:
@@ -208,7 +213,7 @@ def deliveries(request: HttpRequest, pk: int) -> HttpResponse:
     record(request, action=Action.SEARCH, subject=subject, what="配信一覧", purpose=PURPOSE)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"message": message, "page": page, "states": DeliveryState.choices,
-               "query": request.GET.urlencode()}  # fmt: skip
+               "query": _filters(request)}  # fmt: skip
     return render(request, "notify/staff/deliveries.html", context)
 
 
