@@ -76,7 +76,8 @@ DEFAULT_FROM_EMAIL: str = env(
 SITE_URL: str = env(
     "MUSUBI_SITE_URL",
     "http://localhost:8000",
-    "Public base URL of this instance, used in links sent by email.",
+    "Public base URL of this instance, used in links sent by email and in the URL the SMS "
+    "gateway posts delivery receipts to.",
 )
 WEBAUTHN_RP_ID: str = env(
     "MUSUBI_WEBAUTHN_RP_ID",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from musubi.devtools.peers.sms import SmsPeer
 from musubi.platform.accounts.models import Department
 from musubi.platform.api.models import ApiToken
 from musubi.platform.notify import services
@@ -133,3 +134,14 @@ def token(db, somu):
         return f"Bearer {key}"
 
     return issue
+
+
+@pytest.fixture
+def sms_peer(settings):
+    """A local gateway speaking the Twilio Messages API, as the SMS channel's provider."""
+    with SmsPeer() as running:
+        settings.SMS_API_URL = running.url
+        settings.SMS_ACCOUNT_SID = running.account_sid
+        settings.SMS_AUTH_TOKEN = running.auth_token
+        settings.SMS_FROM = "+815012345678"
+        yield running

@@ -16,7 +16,6 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from musubi.devtools.packages import free_port
-from musubi.devtools.peers.sms import SmsPeer
 from musubi.platform.accounts.models import User
 from musubi.platform.audit.models import AuditRecord
 from musubi.platform.notify import contact_verification
@@ -230,17 +229,6 @@ def test_the_same_mobile_number_twice_is_refused(resident_client):
     assert response.status_code == 400
     assert "すでに登録されています" in response.content.decode()
     assert ContactPoint.objects.count() == 1
-
-
-@pytest.fixture
-def sms_peer(settings):
-    """A local gateway speaking the Twilio Messages API, as the SMS channel's provider."""
-    with SmsPeer() as running:
-        settings.SMS_API_URL = running.url
-        settings.SMS_ACCOUNT_SID = running.account_sid
-        settings.SMS_AUTH_TOKEN = running.auth_token
-        settings.SMS_FROM = "+815012345678"
-        yield running
 
 
 @pytest.fixture

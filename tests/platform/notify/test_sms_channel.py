@@ -7,20 +7,9 @@ import uuid
 import httpx
 import pytest
 
-from musubi.devtools.peers.sms import SmsPeer
 from musubi.platform.notify.channels import sms
 from musubi.platform.notify.channels.base import Outcome, Outgoing
 from musubi.platform.notify.channels.registry import get
-
-
-@pytest.fixture
-def peer(settings):
-    with SmsPeer() as running:
-        settings.SMS_API_URL = running.url
-        settings.SMS_ACCOUNT_SID = running.account_sid
-        settings.SMS_AUTH_TOKEN = running.auth_token
-        settings.SMS_FROM = "+815012345678"
-        yield running
 
 
 def item(n: int, number: str, *, url: str = "", emergency: bool = False) -> Outgoing:
@@ -75,11 +64,11 @@ def test_sms_is_registered_for_mobile_contacts():
     assert (channel.code, channel.contact_kind) == ("sms", "mobile")
 
 
-def test_a_message_is_posted_form_encoded_with_basic_auth(peer):
+def test_a_message_is_posted_form_encoded_with_basic_auth(sms_peer):
     results = sms.SmsChannel().send([item(1, "090-1234-5678", url="https://city.example.jp/n/1")])
     [result] = results
     assert result.outcome == Outcome.SENT
-    [resource] = peer.accepted
+    [resource] = sms_peer.accepted
     assert result.provider_id == resource["sid"]
     assert resource["to"] == "+819012345678"
     assert resource["from"] == "+815012345678"
@@ -88,16 +77,16 @@ def test_a_message_is_posted_form_encoded_with_basic_auth(peer):
     assert result.detail.startswith("segments=1 encoding=ucs2")
 
 
-def test_an_emergency_carries_its_body(peer):
+def test_an_emergency_carries_its_body(sms_peer):
     [result] = sms.SmsChannel().send(
         [item(1, "09012345678", url="https://c.example/a", emergency=True)]
     )
-    assert "中沢地区に避難指示が出ました。" in peer.accepted[0]["body"]
+    assert "中沢地区に避難指示が出ました。" in sms_peer.accepted[0]["body"]
     assert result.detail.startswith("segments=1 ")
 
 
-def test_bad_numbers_fail_alone_and_the_rest_are_sent(peer):
-    peer.opted_out.add("+818011112222")
+def test_bad_numbers_fail_alone_and_the_rest_are_sent(sms_peer):
+    sms_peer.opted_out.add("+818011112222")
     items = [item(1, "0265-83-2111"), item(2, "080-1111-2222"), item(3, "090-3333-4444")]
     results = {r.delivery_id: r for r in sms.SmsChannel().send(items)}
     assert results[1].outcome == Outcome.FAILED_PERMANENT
@@ -105,11 +94,11 @@ def test_bad_numbers_fail_alone_and_the_rest_are_sent(peer):
     assert results[2].outcome == Outcome.FAILED_PERMANENT
     assert "21610" in results[2].detail
     assert results[3].outcome == Outcome.SENT
-    assert [r["to"] for r in peer.accepted] == ["+819033334444"]
+    assert [r["to"] for r in sms_peer.accepted] == ["+819033334444"]
 
 
-def test_429_is_temporary_with_retry_after_then_succeeds(peer):
-    peer.fail_next(1, status=429, retry_after=2)
+def test_429_is_temporary_with_retry_after_then_succeeds(sms_peer):
+    sms_peer.fail_next(1, status=429, retry_after=2)
     channel = sms.SmsChannel()
     [first] = channel.send([item(1, "09012345678")])
     assert (first.outcome, first.retry_after) == (Outcome.FAILED_TEMPORARY, 2.0)
@@ -118,12 +107,12 @@ def test_429_is_temporary_with_retry_after_then_succeeds(peer):
     channel.close()
 
 
-def test_wrong_credentials_wait_for_the_operator(peer, settings):
+def test_wrong_credentials_wait_for_the_operator(sms_peer, settings):
     settings.SMS_AUTH_TOKEN = "wrong"
     [result] = sms.SmsChannel().send([item(1, "09012345678")])
     assert result.outcome == Outcome.FAILED_TEMPORARY
     assert "20003" in result.detail
-    assert peer.accepted == []
+    assert sms_peer.accepted == []
 
 
 def test_unconfigured_provider_sends_nothing(settings):
@@ -132,9 +121,9 @@ def test_unconfigured_provider_sends_nothing(settings):
     assert result.outcome == Outcome.FAILED_TEMPORARY
 
 
-def test_peer_answers_twilio_errors(peer):
-    path = f"{peer.url}/2010-04-01/Accounts/{peer.account_sid}/Messages.json"
-    auth = (peer.account_sid, peer.auth_token)
+def test_peer_answers_twilio_errors(sms_peer):
+    path = f"{sms_peer.url}/2010-04-01/Accounts/{sms_peer.account_sid}/Messages.json"
+    auth = (sms_peer.account_sid, sms_peer.auth_token)
     bad_to = httpx.post(path, data={"To": "0901234", "From": "+8150", "Body": "x"}, auth=auth)
     assert bad_to.status_code == 400 and bad_to.json()["code"] == 21211
     no_body = httpx.post(path, data={"To": "+819012345678", "From": "+8150"}, auth=auth)

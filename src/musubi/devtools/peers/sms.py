@@ -5,6 +5,10 @@ auth token) and a form body ``To``, ``From``, ``Body``. It answers 201 with the 
 or Twilio's error JSON (``code``, ``message``, ``more_info``, ``status``): 20003 bad credentials,
 21211 invalid ``To``, 21602 no body, 21603 no sender, 21617 body over 1,600 characters, 21610 a
 recipient who opted out (``opted_out``).
+
+A message sent with ``StatusCallback`` gets its receipt when the test calls ``report()``: a form
+POST to that URL, signed with ``X-Twilio-Signature`` as the gateway signs it, saying
+``delivered``, or ``undelivered`` with error 30003 for a number in ``unreachable``.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ import re
 import secrets
 from urllib.parse import parse_qs
 
+import httpx
+
 from musubi.devtools.peers.server import Peer, Reply, Request
-from musubi.platform.notify.channels.sms import facts, segments
+from musubi.platform.notify.channels.sms import facts, segments, signature
 
 _E164 = re.compile(r"\+[1-9]\d{1,14}")
 
@@ -34,6 +40,8 @@ class SmsPeer(Peer):
         self.auth_token = auth_token or "peer-auth-token"  # a test peer's own credential
         self.accepted: list[dict] = []
         self.opted_out: set[str] = set()
+        self.unreachable: set[str] = set()
+        self.receipts_due: list[tuple[str, dict]] = []  # (callback URL, message resource)
 
     def handle(self, request: Request) -> Reply:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
@@ -78,4 +86,22 @@ class SmsPeer(Peer):
         }
         with self.lock:
             self.accepted.append(resource)
+            if form.get("StatusCallback"):
+                self.receipts_due.append((form["StatusCallback"], resource))
         return Reply(201, resource)
+
+    def report(self) -> list[int]:
+        """Post every receipt due, signed; the HTTP status each callback answered."""
+        with self.lock:
+            due, self.receipts_due = self.receipts_due, []
+        return [self._post_receipt(url, resource) for url, resource in due]
+
+    def _post_receipt(self, url: str, resource: dict) -> int:
+        form = {"MessageSid": resource["sid"], "SmsSid": resource["sid"],
+                "AccountSid": self.account_sid, "From": resource["from"], "To": resource["to"],
+                "ApiVersion": "2010-04-01", "MessageStatus": "delivered"}  # fmt: skip
+        if resource["to"] in self.unreachable:
+            form["MessageStatus"] = "undelivered"
+            form["ErrorCode"] = str(facts()["error_codes"]["unreachable_handset"])
+        headers = {"X-Twilio-Signature": signature(self.auth_token, url, form)}
+        return httpx.post(url, data=form, headers=headers, timeout=10).status_code

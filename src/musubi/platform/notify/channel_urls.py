@@ -1,13 +1,14 @@
-"""Pages of the LINE and Web Push channels and the resident's notification settings, included
+"""Pages of the LINE, SMS and Web Push channels and the resident's notification settings, included
 into ``notify/urls.py`` (namespace notify)."""
 
 from django.urls import path
 
-from musubi.platform.notify import line_webhook, preference_views, push_views
+from musubi.platform.notify import line_webhook, preference_views, push_views, sms_receipts
 
 urlpatterns = [
     path("line/webhook/", line_webhook.webhook, name="line_webhook"),
     path("line/link/", line_webhook.link, name="line_link"),
+    path("sms/receipts/", sms_receipts.receipt, name="sms_receipt"),
     path("push/", push_views.page, name="push"),
     path("push/subscribe/", push_views.subscribe, name="push_subscribe"),
     path("push/unsubscribe/", push_views.unsubscribe, name="push_unsubscribe"),

@@ -176,6 +176,12 @@ class Delivery(models.Model):
         ]
         indexes = [
             models.Index(fields=["emergency", "state", "next_attempt_at"], name="notify_claim"),
+            # a provider's receipt names its message ID; rows without one stay out of the index
+            models.Index(
+                fields=["channel", "provider_id"],
+                condition=~models.Q(provider_id=""),
+                name="notify_receipt",
+            ),
         ]
         verbose_name = _("配信")
         verbose_name_plural = _("配信")

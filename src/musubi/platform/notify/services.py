@@ -20,10 +20,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from musubi.platform.notify import audiences, fanout, outbox
+from musubi.platform.notify.channels.base import Outcome
 from musubi.platform.notify.models import (
     AckMethod,
     Acknowledgement,
     Delivery,
+    DeliveryAttempt,
     DeliveryState,
     Message,
     MessageState,
@@ -231,6 +233,24 @@ def finish_sent() -> int:
         .exclude(pk__in=open_rows)
         .update(state=MessageState.SENT)
     )
+
+
+def record_receipt(channel: str, provider_id: str, outcome: Outcome, detail: str) -> int:
+    """A provider's later word on a message it took: delivered, or never delivered (the
+    household then counts as unreached, and its fallback shows). Only sent rows change, so a
+    late or repeated receipt changes nothing; the receipt is logged like an attempt."""
+    if not provider_id:
+        return 0
+    with transaction.atomic():
+        sent = Delivery.objects.filter(
+            channel=channel, provider_id=provider_id, state=DeliveryState.SENT
+        )
+        ids = list(sent.values_list("id", flat=True))
+        Delivery.objects.filter(id__in=ids).update(state=outcome.value, detail=detail[:500])
+        DeliveryAttempt.objects.bulk_create(
+            DeliveryAttempt(delivery_id=i, outcome=outcome.value, detail=detail[:500]) for i in ids
+        )
+    return len(ids)
 
 
 # --- one person: status messages from other apps --------------------------------------------

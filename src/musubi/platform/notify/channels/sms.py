@@ -5,16 +5,23 @@ copied Twilio Messages API (form-encoded POST, HTTP basic auth, JSON answer with
 ``sid``). Numbers are checked and written in E.164 (090-1234-5678 → +819012345678) before any
 request, so a landline or a typo fails that one delivery at once. Each delivery's detail records
 how many segments it costs (160 GSM-7 or 70 UCS-2 characters each; Japanese text is UCS-2).
-Facts (prefixes, limits, the GSM-7 alphabet) are in ``notify/data/sms.json``.
+Facts (prefixes, limits, the GSM-7 alphabet, receipt statuses) are in ``notify/data/sms.json``.
+
+With ``MUSUBI_SITE_URL`` set, each message asks the gateway for delivery receipts
+(``StatusCallback``); ``sms_receipts.py`` takes them in, signed as the gateway signs webhooks.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import math
 import re
 import unicodedata
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -23,6 +30,7 @@ from typing import Any
 
 import httpx
 from django.conf import settings
+from django.urls import reverse
 
 from musubi.platform.notify.channels.base import Channel, Outcome, Outgoing, Result
 from musubi.platform.notify.channels.http_outcomes import outcome_for, retry_after
@@ -92,6 +100,29 @@ def sms_text(item: Outgoing) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def receipts_url() -> str:
+    """Where the gateway reports delivery (the URL it signs); empty without a public site URL."""
+    if not settings.SITE_URL:
+        return ""
+    return settings.SITE_URL.rstrip("/") + reverse("notify:sms_receipt")
+
+
+def signature(token: str, url: str, params: Mapping[str, str]) -> str:
+    """The gateway's webhook signature: Base64 HMAC-SHA1 over the URL, then each parameter's
+    name and value, sorted by name."""
+    signed = url + "".join(name + params[name] for name in sorted(params))
+    digest = hmac.new(token.encode(), signed.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+def receipt_outcome(status: str) -> Outcome | None:
+    """What a receipt's ``MessageStatus`` means for the delivery; None: nothing new."""
+    statuses = facts()["receipt_statuses"]
+    if status in statuses["delivered"]:
+        return Outcome.DELIVERED
+    return Outcome.FAILED_PERMANENT if status in statuses["failed"] else None
+
+
 @dataclass(frozen=True)
 class Submission:
     """A provider's answer to one message."""
@@ -124,9 +155,12 @@ class TwilioProvider(SmsProvider):
             timeout=_TIMEOUT,
         )
         self.path = facts()["messages_path"].format(account_sid=settings.SMS_ACCOUNT_SID)
+        self.receipts = receipts_url()
 
     def submit(self, to: str, text: str) -> Submission:
         form = {"To": to, "From": settings.SMS_FROM, "Body": text}
+        if self.receipts:
+            form["StatusCallback"] = self.receipts
         try:
             response = self.http.post(self.path, data=form)
         except httpx.HTTPError as exc:
