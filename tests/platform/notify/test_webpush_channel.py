@@ -12,9 +12,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from musubi.devtools.peers.webpush import WebPushPeer
+from musubi.platform.notify import outbox, services
 from musubi.platform.notify.channels import webpush
 from musubi.platform.notify.channels.base import Outcome, Outgoing
 from musubi.platform.notify.channels.registry import get
+from musubi.platform.notify.models import Delivery
+from musubi.platform.residents.models import ContactPoint, Resident
 
 
 @pytest.fixture
@@ -159,3 +162,26 @@ def test_subscriptions_are_checked(subscription, valid):
     else:
         with pytest.raises(webpush.SubscriptionError):
             webpush.parse_subscription(raw)
+
+
+def test_a_gone_subscription_is_forgotten_and_the_next_notice_takes_the_next_channel(
+    peer, town, compose
+):
+    """RFC 8030: a push service's 404/410 means the subscription will never work again."""
+    ichiro = Resident.objects.get(given_name="一郎")
+    gone, alive = json.dumps(peer.subscription()), json.dumps(peer.subscription())
+    peer.gone.add(json.loads(gone)["endpoint"].rsplit("/", 1)[1])
+    ContactPoint.objects.create(resident=ichiro, kind="webpush", value=gone, verified=True)
+    jiro = Resident.objects.get(given_name="次郎")
+    ContactPoint.objects.create(resident=jiro, kind="webpush", value=alive, verified=True)
+    first = compose()
+    services.fan_out(first)
+    outbox.Worker(emergency=False).drain()
+    assert Delivery.objects.get(message=first, address=gone).state == "failed_permanent"
+    assert set(ContactPoint.objects.filter(kind="webpush").values_list("value", flat=True)) == {
+        alive
+    }
+    second = compose()
+    services.fan_out(second)
+    channels = dict(Delivery.objects.filter(message=second).values_list("resident_id", "channel"))
+    assert (channels[ichiro.pk], channels[jiro.pk]) == ("email", "webpush")

@@ -43,6 +43,7 @@ from musubi.platform.notify import sql
 from musubi.platform.notify.channels import registry
 from musubi.platform.notify.channels.base import Channel, Outcome, Outgoing, Result
 from musubi.platform.notify.models import Delivery, DeliveryAttempt, DeliveryState, Message
+from musubi.platform.residents import services as residents
 
 log = logging.getLogger(__name__)
 
@@ -410,17 +411,30 @@ def _record(deliveries: list[Delivery], results: list[Result], worker: str) -> N
     now = timezone.now()
     answered = {r.delivery_id: r for r in results}
     groups: dict[tuple, list[int]] = defaultdict(list)
+    gone: dict[str, list[str]] = defaultdict(list)
     for delivery in deliveries:
         result = answered.get(delivery.pk) or Result(
             delivery.pk, Outcome.FAILED_TEMPORARY, "the channel gave no answer"
         )
         changes = tuple(sorted(_after(delivery, result, now).items()))
         groups[(result.outcome.value, changes)].append(delivery.pk)
+        if result.gone:
+            gone[delivery.channel].append(delivery.address)
     at = DeliveryAttempt._meta.get_field("at").get_db_prep_save(now, connection)
     if connection.vendor == "postgresql":
         _record_in_statements(groups, worker, at)
     else:
         _record_in_transaction(groups, worker, at)
+    for code, addresses in gone.items():
+        _forget(code, addresses)
+
+
+def _forget(code: str, addresses: list[str]) -> None:
+    """The provider said these addresses will never work again: stop offering them, or every
+    later notice tries them and fails again (RFC 8030 asks the same of a push sender)."""
+    kind = registry.get(code).contact_kind
+    if kind:
+        residents.forget_contacts(kind, addresses)
 
 
 # The statements of every record are written by hand. Built by the ORM they cost about as much

@@ -552,6 +552,12 @@ def remove_contact(resident_id: int, kind: str, value: str) -> int:
     return deleted
 
 
+def forget_contacts(kind: str, values: list[str]) -> int:
+    """Forget contacts a provider said will never work again, whoever holds them; how many."""
+    deleted, _by_model = ContactPoint.objects.filter(kind=kind, value__in=values).delete()
+    return deleted
+
+
 def contacts_of(resident_id: int) -> list[ContactPoint]:
     """Every contact of one resident, verified or not, for the resident's own settings page."""
     return list(ContactPoint.objects.filter(resident_id=resident_id).order_by("kind", "id"))

@@ -44,6 +44,7 @@ class Result:
     detail: str = ""  # provider's words, kept in the attempt log
     retry_after: float | None = None  # seconds the provider asked us to wait (429 Retry-After)
     provider_id: str = ""  # the provider's message ID, when it gives one
+    gone: bool = False  # the address will never work again (a push subscription that expired)
 
 
 class Channel(ABC):

@@ -204,9 +204,8 @@ class WebPushChannel(Channel):
 def _result(item: Outgoing, response: requests.Response) -> Result:
     status = response.status_code
     if status in (404, 410):
-        return Result(
-            item.delivery_id, Outcome.FAILED_PERMANENT, f"HTTP {status}: subscription gone"
-        )
+        detail = f"HTTP {status}: subscription gone"
+        return Result(item.delivery_id, Outcome.FAILED_PERMANENT, detail, gone=True)
     outcome = outcome_for(status)
     if status == 403:  # the subscription belongs to another VAPID key: it will never accept ours
         outcome = Outcome.FAILED_PERMANENT
