@@ -178,7 +178,7 @@ def fan_out(message: Message) -> int:
     """Write the outbox rows of a due message; how many were planned (0: not ours to write).
 
     The rows are committed in chunks, so workers send the first while the rest are written: in
-    a whole-city warning that brought the first emails forward by most of a second. Until the
+    a whole-city warning that brought the first emails forward by up to a second. Until the
     last chunk the message stays FANNING_OUT, out of ``finish_sent``'s reach; a fan-out that
     stopped midway is taken up again once its hold lapses, and rows already written are skipped.
     """
@@ -246,7 +246,7 @@ def record_receipt(channel: str, provider_id: str, outcome: Outcome, detail: str
             channel=channel, provider_id=provider_id, state=DeliveryState.SENT
         )
         ids = list(sent.values_list("id", flat=True))
-        Delivery.objects.filter(id__in=ids).update(state=outcome.value, detail=detail[:500])
+        sent.filter(id__in=ids).update(state=outcome.value, detail=detail[:500])
         DeliveryAttempt.objects.bulk_create(
             DeliveryAttempt(delivery_id=i, outcome=outcome.value, detail=detail[:500]) for i in ids
         )

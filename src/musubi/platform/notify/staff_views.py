@@ -61,19 +61,19 @@ def _filters(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-def _filtered(messages: QuerySet[Message], request: HttpRequest) -> QuerySet[Message]:
+def _filtered(found: QuerySet[Message], request: HttpRequest) -> QuerySet[Message]:
     """By words of the subject (Japanese or English) or the audience, state, and emergencies."""
     if q := request.GET.get("q", "").strip():
-        messages = messages.filter(
+        found = found.filter(
             Q(rendered__ja__subject__icontains=q)
             | Q(rendered__en__subject__icontains=q)
             | Q(audience_label__icontains=q)
         )
     if (state := request.GET.get("state")) in MessageState.values:
-        messages = messages.filter(state=state)
+        found = found.filter(state=state)
     if request.GET.get("emergency"):
-        messages = messages.filter(emergency=True)
-    return messages
+        found = found.filter(emergency=True)
+    return found
 
 
 @staff_required("notify.send")
