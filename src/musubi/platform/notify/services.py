@@ -206,16 +206,20 @@ def _hold_for_fan_out(message: Message) -> bool:
     due = Message.objects.filter(pk=message.pk, state=MessageState.SCHEDULED)
     if due.update(state=MessageState.FANNING_OUT, fanned_out_at=now, fanning_out_until=hold):
         return True
-    stalled = _fanning_out(message).filter(fanning_out_until__lt=now)
+    stalled = Message.objects.filter(_stalled(now), pk=message.pk)
     return bool(stalled.update(fanning_out_until=hold))
+
+
+def _stalled(now: dt.datetime) -> Q:
+    """A fan-out that stopped midway: nobody renewed its hold."""
+    return Q(state=MessageState.FANNING_OUT, fanning_out_until__lt=now)
 
 
 def due_messages(now: dt.datetime | None = None, *, emergency: bool | None = None) -> QuerySet:
     """Scheduled messages whose time has come, and fan-outs that stopped midway."""
     now = now or timezone.now()
     due = Message.objects.filter(
-        Q(state=MessageState.SCHEDULED, scheduled_at__lte=now)
-        | Q(state=MessageState.FANNING_OUT, fanning_out_until__lt=now)
+        Q(state=MessageState.SCHEDULED, scheduled_at__lte=now) | _stalled(now)
     )
     return due if emergency is None else due.filter(emergency=emergency)
 
